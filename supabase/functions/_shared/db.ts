@@ -1,0 +1,21 @@
+// The functions' one database pool. Supabase gives every function SUPABASE_DB_URL; through a
+// transaction pooler (port 6543) prepared statements must be off.
+import postgres from "postgres";
+import { readEnv, requireEnv } from "./env.ts";
+
+export type Sql = postgres.Sql;
+
+let pool: Sql | undefined;
+
+export function database(): Sql {
+  if (!pool) {
+    const url = requireEnv("SUPABASE_DB_URL");
+    pool = postgres(url, {
+      max: Number(readEnv("EVIDENT_DB_POOL_SIZE") ?? "20"),
+      prepare: !/:6543\//.test(url),
+      onnotice: () => {},
+      connection: { application_name: "evident-functions" },
+    });
+  }
+  return pool;
+}

@@ -1,0 +1,63 @@
+// One error shape for every endpoint, and one mapping from our SQLSTATEs (class EV, listed in
+// supabase/migrations/20261123000100_evident_schema_and_roles.sql) to HTTP statuses.
+
+export const sqlStates = {
+  appendOnly: "EVW01",
+  ddlRefused: "EVW02",
+  headGuard: "EVH01",
+  chainSequence: "EVC01",
+  chainLink: "EVC02",
+  chainClock: "EVC03",
+  noPartition: "EVP01",
+  manifestWrite: "EVM01",
+} as const;
+
+export type ErrorCode =
+  | "invalid_request"
+  | "unauthorized"
+  | "forbidden"
+  | "not_found"
+  | "method_not_allowed"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "conflict"
+  | "chain_conflict"
+  | "unavailable"
+  | "internal_error";
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+
+  body(): ErrorBody {
+    return { error: { code: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) } };
+  }
+}
+
+const statusBySqlState: Record<string, [number, ErrorCode]> = {
+  [sqlStates.chainSequence]: [409, "chain_conflict"],
+  [sqlStates.chainLink]: [409, "chain_conflict"],
+  [sqlStates.chainClock]: [409, "chain_conflict"],
+  [sqlStates.headGuard]: [409, "chain_conflict"],
+  [sqlStates.appendOnly]: [409, "conflict"],
+  [sqlStates.noPartition]: [503, "unavailable"],
+};
+
+/** Turns a database error carrying one of our SQLSTATEs into the API error it stands for. */
+export function fromDatabaseError(error: unknown): ApiError | undefined {
+  const code = (error as { code?: string } | null)?.code;
+  if (!code || !(code in statusBySqlState)) return undefined;
+  const [status, apiCode] = statusBySqlState[code];
+  return new ApiError(status, apiCode, (error as Error).message, { sqlstate: code });
+}
