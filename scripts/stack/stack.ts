@@ -100,6 +100,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const gateway = await startGateway({
       PORT: String(options.apiPort),
       JWT_SECRET: jwtSecret,
+      // Functions verify tokens themselves too (supabase/functions/_shared/auth.ts).
+      EVIDENT_JWT_SECRET: jwtSecret,
       SUPABASE_URL: apiUrl,
       SUPABASE_DB_URL: dbUrl,
       SUPABASE_ANON_KEY: anonKey,

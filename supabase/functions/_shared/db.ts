@@ -19,3 +19,14 @@ export function database(): Sql {
   }
   return pool;
 }
+
+/**
+ * Runs `work` in one transaction as the evident_writer role: the only privileges audit writes
+ * and audited reads need, whatever the pool connected as.
+ */
+export async function asWriter<T>(sql: Sql, work: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
+  return await sql.begin(async (tx) => {
+    await tx`set local role evident_writer`;
+    return await work(tx);
+  }) as T;
+}

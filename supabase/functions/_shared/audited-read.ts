@@ -1,0 +1,55 @@
+// Reading the trail through the API is itself audited: the read and its audit_access event are one
+// transaction, so there is no read without its record (chain of custody).
+import type postgres from "postgres";
+import { appendEvents, type AppendedEvent } from "./append.ts";
+import type { Caller } from "./auth.ts";
+import type { Keyring } from "./keyring.ts";
+import { eventInput, type ReadQuery } from "./schemas/events.ts";
+import { entryColumns, type StoredEntry, toEntry } from "./trail.ts";
+
+export const defaultPageSize = 100;
+
+export interface TrailPage {
+  events: StoredEntry[];
+  next_cursor: string | null;
+  access_event: AppendedEvent;
+}
+
+export async function readTrailAudited(
+  tx: postgres.TransactionSql,
+  caller: Caller,
+  query: ReadQuery,
+  keyring: Keyring,
+): Promise<TrailPage> {
+  const limit = query.limit ?? defaultPageSize;
+  const rows = await tx`
+    select ${tx(entryColumns as unknown as string[])} from evident.audit_entries
+    where organization_id = ${query.organization_id}::uuid
+      and seq > ${query.after_seq ?? 0}
+      ${query.start ? tx`and timestamp_instant >= ${query.start}::text::timestamptz` : tx``}
+      ${query.end ? tx`and timestamp_instant < ${query.end}::text::timestamptz` : tx``}
+      ${query.event_type ? tx`and event_type = ${query.event_type}` : tx``}
+      ${query.target_id ? tx`and target_id = ${query.target_id}` : tx``}
+    order by seq
+    limit ${limit + 1}`;
+  const events = rows.slice(0, limit).map(toEntry);
+  const next_cursor = rows.length > limit ? String(events[events.length - 1].seq) : null;
+
+  const { organization_id: _organization, purpose, ...filters } = query;
+  const access = eventInput.parse({
+    event_type: "audit_access",
+    actor_id: caller.actorId,
+    actor_type: caller.kind === "service" ? "service" : "user",
+    target_id: query.organization_id,
+    target_type: "audit_trail",
+    action: "query",
+    metadata: {
+      accessor_type: caller.kind === "service" ? "service_role" : "member",
+      purpose,
+      query_parameters: { ...filters, returned: events.length },
+      permission_verified: true,
+    },
+  });
+  const [access_event] = await appendEvents(tx, query.organization_id, [access], keyring);
+  return { events, next_cursor, access_event };
+}

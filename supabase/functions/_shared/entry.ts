@@ -1,0 +1,42 @@
+// One entry's integrity: sealing new entries and checking stored ones. The chain (sequence and
+// links between entries) is checked by whoever walks the entries in order.
+import { entryHashV1, type EntryFields } from "./canonical.ts";
+import { hexEqual } from "./crypto.ts";
+import type { Keyring } from "./keyring.ts";
+
+export interface SealedEntry extends EntryFields {
+  entry_hash: string;
+  signature: string;
+  canonical_version: number;
+}
+
+export function sealEntry(fields: EntryFields, keyring: Keyring): SealedEntry {
+  const entry_hash = entryHashV1(fields);
+  return { ...fields, entry_hash, signature: keyring.sign(entry_hash, fields.key_id), canonical_version: 1 };
+}
+
+export interface EntryCheck {
+  hash_valid: boolean;
+  signature_valid: boolean;
+  /** Why the entry could not be checked at all (unknown version, undecodable payload, unknown key). */
+  error?: string;
+}
+
+/** Recomputes the stored entry's hash and signature. Fails closed on anything it cannot read. */
+export function checkEntry(stored: SealedEntry, keyring: Keyring): EntryCheck {
+  if (stored.canonical_version !== 1) {
+    return { hash_valid: false, signature_valid: false, error: `unknown canonical_version ${stored.canonical_version}` };
+  }
+  let recomputed: string;
+  try {
+    recomputed = entryHashV1(stored);
+  } catch (error) {
+    return { hash_valid: false, signature_valid: false, error: `payload does not decode: ${(error as Error).message}` };
+  }
+  const hash_valid = hexEqual(recomputed, stored.entry_hash);
+  if (!keyring.has(stored.key_id)) {
+    return { hash_valid, signature_valid: false, error: `signing key ${stored.key_id} is not in the keyring` };
+  }
+  // The signature is checked over the stored hash, so a row whose hash alone was edited fails both.
+  return { hash_valid, signature_valid: keyring.verify(stored.entry_hash, stored.signature, stored.key_id) };
+}

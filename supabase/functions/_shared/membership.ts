@@ -1,0 +1,30 @@
+// Which callers may act for an organisation. Runs inside the writer transaction, so the answer
+// holds for the rest of it.
+import type postgres from "postgres";
+import type { Caller } from "./auth.ts";
+import { ApiError } from "./errors.ts";
+
+export type MemberRole = "admin" | "auditor" | "moderator";
+
+export const writerRoles: MemberRole[] = ["admin", "moderator"];
+export const readerRoles: MemberRole[] = ["admin", "auditor"];
+
+/** 404 for an unknown organisation; 403 unless the caller is the service role or holds a role. */
+export async function requireOrganizationRole(
+  tx: postgres.TransactionSql,
+  caller: Caller,
+  organizationId: string,
+  allowed: MemberRole[],
+): Promise<void> {
+  const [row] = await tx`
+    select o.id, m.role
+    from public.organizations o
+    left join public.organization_members m
+      on m.organization_id = o.id and m.user_id = ${caller.kind === "user" ? caller.userId : null}::uuid
+    where o.id = ${organizationId}::uuid`;
+  if (!row) throw new ApiError(404, "not_found", `organization ${organizationId} does not exist`);
+  if (caller.kind === "service") return;
+  if (!row.role || !allowed.includes(row.role)) {
+    throw new ApiError(403, "forbidden", `this requires the ${allowed.join(" or ")} role in organization ${organizationId}`);
+  }
+}

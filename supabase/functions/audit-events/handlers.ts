@@ -1,0 +1,59 @@
+import { appendEvents } from "../_shared/append.ts";
+import { readTrailAudited } from "../_shared/audited-read.ts";
+import type { Caller } from "../_shared/auth.ts";
+import { asWriter, type Sql } from "../_shared/db.ts";
+import { ApiError } from "../_shared/errors.ts";
+import { json, readJsonBody } from "../_shared/http.ts";
+import type { Keyring } from "../_shared/keyring.ts";
+import { readerRoles, requireOrganizationRole, writerRoles } from "../_shared/membership.ts";
+import { appendRequest, readQuery } from "../_shared/schemas/events.ts";
+import { describeIssues } from "../_shared/schemas/values.ts";
+import type { z } from "zod";
+
+export interface Context {
+  sql: Sql;
+  keyring: Keyring;
+  caller: Caller;
+}
+
+/** 1000 events with their metadata fit comfortably; anything larger is refused unread. */
+export const maxBodyBytes = 8 * 1024 * 1024;
+
+function parse<T extends z.ZodType>(schema: T, input: unknown, what: string): z.infer<T> {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const issues = describeIssues(result.error);
+    throw new ApiError(400, "invalid_request", `invalid ${what}: ${issues[0].path}: ${issues[0].message}`, { issues });
+  }
+  return result.data;
+}
+
+export async function appendHandler(request: Request, { sql, keyring, caller }: Context): Promise<Response> {
+  const body = parse(appendRequest, await readJsonBody(request, maxBodyBytes), "request body");
+  const events = await asWriter(sql, async (tx) => {
+    await requireOrganizationRole(tx, caller, body.organization_id, writerRoles);
+    return await appendEvents(tx, body.organization_id, body.events, keyring);
+  });
+  const wroteAny = events.some((event) => !event.replayed);
+  return json(wroteAny ? 201 : 200, { organization_id: body.organization_id, events });
+}
+
+export async function readHandler(request: Request, { sql, keyring, caller }: Context): Promise<Response> {
+  const params = new URL(request.url).searchParams;
+  const raw: Record<string, string> = {};
+  for (const [key, value] of params) {
+    if (key in raw) throw new ApiError(400, "invalid_request", `query parameter ${key} is given twice`);
+    raw[key] = value;
+  }
+  if (!raw.purpose) {
+    throw new ApiError(400, "invalid_request", "purpose is required: say why you are reading the trail (it is recorded)", {
+      issues: [{ path: "purpose", message: "required" }],
+    });
+  }
+  const query = parse(readQuery, raw, "query");
+  const page = await asWriter(sql, async (tx) => {
+    await requireOrganizationRole(tx, caller, query.organization_id, readerRoles);
+    return await readTrailAudited(tx, caller, query, keyring);
+  });
+  return json(200, { organization_id: query.organization_id, ...page });
+}

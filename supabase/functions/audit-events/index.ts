@@ -1,0 +1,18 @@
+// POST /functions/v1/audit-events   append 1–1000 signed, chained events for one organisation
+// GET  /functions/v1/audit-events   read a page of the trail; requires a purpose and is itself audited
+import { authenticate, jwtVerifierFromEnv } from "../_shared/auth.ts";
+import { database } from "../_shared/db.ts";
+import { handle, requireMethod } from "../_shared/http.ts";
+import { Keyring } from "../_shared/keyring.ts";
+import { appendHandler, readHandler } from "./handlers.ts";
+
+// Both throw at start-up, naming the missing or invalid variable: no key, no service.
+const keyring = Keyring.fromEnv();
+const verify = jwtVerifierFromEnv();
+
+Deno.serve(handle(async (request) => {
+  requireMethod(request, "POST", "GET");
+  const caller = await authenticate(request, verify);
+  const context = { sql: database(), keyring, caller };
+  return request.method === "POST" ? await appendHandler(request, context) : await readHandler(request, context);
+}));
