@@ -108,9 +108,10 @@ try {
     },
     vitest: () => run(bin("vitest"), ["run", ...vitestArgs], env),
     deno: async () => {
-      const check = await run(bin("deno"), ["check", "supabase/functions/", "scripts/stack/gateway.ts"]);
+      const check = await run(bin("deno"), ["check", "supabase/functions/", "scripts/stack/gateway.ts", "tests/deno/"]);
       const lint = await run(bin("deno"), ["lint"]);
-      return check || lint;
+      const test = await run(bin("deno"), ["test", "--allow-read", "--allow-env", "tests/deno/"]);
+      return check || lint || test;
     },
     tsc: () => run(bin("tsc"), ["--noEmit", "-p", "."]),
     advisors: async () => (await runAdvisors(stack!.dbUrl)) ? 0 : 1,

@@ -9,7 +9,10 @@
 
 create table evident.protected_relations (
   relid oid primary key,
-  reason text not null
+  reason text not null,
+  -- The one write privilege anyone but the owner may hold on an audit object: INSERT, for the
+  -- writer role, on the relations the append path fills.
+  writer_may_insert boolean not null default false
 );
 comment on table evident.protected_relations is
   'Relations whose DDL (ALTER, DROP, DETACH, triggers, policies) the audit DDL guard refuses.';
@@ -50,8 +53,8 @@ comment on column public.audit_events."timestamp" is 'When the audited action ha
 comment on column public.audit_events.entry_hash is 'SHA-256 of the canonical payload (docs/canonical-form.md), hex.';
 comment on column public.audit_events.signature is 'HMAC-SHA256(key[key_id], entry_hash), hex. The key never enters the database.';
 
-insert into evident.protected_relations (relid, reason)
-values ('public.audit_events'::regclass, 'audit trail parent');
+insert into evident.protected_relations (relid, reason, writer_may_insert)
+values ('public.audit_events'::regclass, 'audit trail parent', true);
 
 -- Refuses UPDATE, DELETE and TRUNCATE on audit data for every role that reaches the trigger.
 create function evident.tg_audit_events__refuse_change()

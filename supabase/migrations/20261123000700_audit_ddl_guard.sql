@@ -42,13 +42,13 @@ stable
 set search_path = ''
 as $$
   with protected as (
-    select c.oid, c.relowner, c.relacl from evident.protected_relations p
+    select c.oid, c.relowner, c.relacl, p.writer_may_insert from evident.protected_relations p
     join pg_catalog.pg_class c on c.oid = p.relid
   ), granted as (
-    select p.oid, p.relowner, a.grantee, a.privilege_type
+    select p.oid, p.relowner, p.writer_may_insert, a.grantee, a.privilege_type
     from protected p, pg_catalog.aclexplode(p.relacl) a
     union all
-    select p.oid, p.relowner, a.grantee, a.privilege_type
+    select p.oid, p.relowner, p.writer_may_insert, a.grantee, a.privilege_type
     from protected p
     join pg_catalog.pg_attribute att on att.attrelid = p.oid and att.attacl is not null
     cross join lateral pg_catalog.aclexplode(att.attacl) a
@@ -57,8 +57,8 @@ as $$
   from granted g
   left join pg_catalog.pg_roles r on r.oid = g.grantee
   where g.grantee <> g.relowner
-    and (g.privilege_type in ('UPDATE', 'DELETE', 'TRUNCATE', 'TRIGGER', 'REFERENCES')
-         or (g.privilege_type = 'INSERT' and g.oid <> 'public.audit_events'::regclass))
+    and g.privilege_type not in ('SELECT', 'MAINTAIN')
+    and not (g.privilege_type = 'INSERT' and g.writer_may_insert and r.rolname = 'evident_writer')
 $$;
 comment on function evident.audit_privilege_violations() is
   'Write privileges held on audit objects by anyone but their owner. Must always be empty.';

@@ -4,7 +4,7 @@
 begin;
 \ir _helpers.psql
 
-select plan(58);
+select plan(59);
 
 -- The same cases for the superuser and for the writer role the edge functions use.
 \set who postgres
@@ -43,8 +43,7 @@ select set_config('session_replication_role', 'origin', true) \gset
 -- BEFORE INSERT trigger, so a row that then is not inserted still moves it. INSERT ... ON CONFLICT
 -- DO NOTHING (INSERT privilege suffices) whose row collides with the head entry's (id,
 -- created_at) passes the trigger, is skipped, and leaves the head at a seq the trail does not
--- hold: the organisation's chain has a permanent gap. (Only org F's head is
--- corrupted.)
+-- hold: the organisation's chain has a permanent gap. Only org F's head is corrupted here.
 select tests.create_org('Org F') as org_f \gset
 select tests.append_event(:'org_f') as f1 \gset
 set local role evident_writer;
@@ -57,7 +56,6 @@ select todo('the chain head moves in a BEFORE trigger even when ON CONFLICT DO N
 select ok(
   (select head_seq = last_seq and head_hash = last_hash from tests.chain_state(:'org_f')),
   'evident_writer: INSERT ... ON CONFLICT DO NOTHING cannot move the chain head past the trail');
-
 
 -- The current month without a partition: even a perfectly chained append is refused with EVP01.
 -- (Detaching needs the sanctioned-DDL flag; the partition reappears with the rollback.)

@@ -1,0 +1,103 @@
+// Walks one organisation's entries in seq order and checks each against its predecessor: the
+// checks of the QWED guide (hash_valid, signature_valid, chain_valid, genesis rules) plus sequence
+// continuity. Holds only the previous entry, so a trail of any length verifies in constant memory.
+import { checkEntry } from "./entry.ts";
+import type { Keyring } from "./keyring.ts";
+import type { StoredEntry } from "./trail.ts";
+
+export type FailureKind = "hash" | "signature" | "chain" | "sequence" | "undecodable";
+
+export interface EntryVerdict {
+  seq: number;
+  id: string;
+  hash_valid: boolean;
+  signature_valid: boolean;
+  chain_valid: boolean;
+  sequence_valid: boolean;
+  failures: FailureKind[];
+  detail?: string;
+}
+
+export interface ChainSummary {
+  organization_id: string;
+  checked: number;
+  valid: boolean;
+  failures: Record<FailureKind, number>;
+  first_failure?: EntryVerdict;
+  last_seq: number | null;
+  last_hash: string | null;
+}
+
+export class ChainVerifier {
+  #expectedSeq: number;
+  #previousHash: string | null;
+  #checked = 0;
+  #failures: Record<FailureKind, number> = { hash: 0, signature: 0, chain: 0, sequence: 0, undecodable: 0 };
+  #first: EntryVerdict | undefined;
+  #lastSeq: number | null = null;
+
+  /**
+   * Starts at genesis by default; a range that begins mid-chain starts from the entry before it
+   * (its seq and entry_hash), as a tombstoned month's recorded boundary does.
+   */
+  constructor(
+    readonly organizationId: string,
+    private readonly keyring: Keyring,
+    start: { seq: number; hash: string | null } = { seq: 0, hash: null },
+  ) {
+    this.#expectedSeq = start.seq + 1;
+    this.#previousHash = start.hash;
+  }
+
+  push(entry: StoredEntry): EntryVerdict {
+    const failures: FailureKind[] = [];
+    const check = checkEntry(entry, this.keyring);
+    if (check.error?.startsWith("payload does not decode") || check.error?.startsWith("unknown canonical_version")) {
+      failures.push("undecodable");
+    }
+    if (!check.hash_valid) failures.push("hash");
+    if (!check.signature_valid) failures.push("signature");
+
+    const sequence_valid = entry.seq === this.#expectedSeq && entry.organization_id === this.organizationId;
+    if (!sequence_valid) failures.push("sequence");
+
+    // Genesis must name no predecessor; every other entry must name the one before it.
+    const chain_valid = entry.seq === 1
+      ? entry.previous_hash === null && this.#previousHash === null
+      : entry.previous_hash !== null && entry.previous_hash === this.#previousHash;
+    if (!chain_valid) failures.push("chain");
+
+    const verdict: EntryVerdict = {
+      seq: entry.seq,
+      id: entry.id,
+      hash_valid: check.hash_valid,
+      signature_valid: check.signature_valid,
+      chain_valid,
+      sequence_valid,
+      failures,
+      ...(check.error ? { detail: check.error } : {}),
+    };
+    if (!sequence_valid && !verdict.detail) verdict.detail = `expected seq ${this.#expectedSeq}, found ${entry.seq}`;
+
+    this.#checked += 1;
+    for (const kind of failures) this.#failures[kind] += 1;
+    if (failures.length > 0 && !this.#first) this.#first = verdict;
+    // Continue from what is actually there, so one deletion is reported once, not for every later entry.
+    this.#expectedSeq = entry.seq + 1;
+    this.#previousHash = entry.entry_hash;
+    this.#lastSeq = entry.seq;
+    return verdict;
+  }
+
+  summary(): ChainSummary {
+    return {
+      organization_id: this.organizationId,
+      checked: this.#checked,
+      valid: this.#first === undefined,
+      failures: { ...this.#failures },
+      ...(this.#first ? { first_failure: this.#first } : {}),
+      last_seq: this.#lastSeq,
+      last_hash: this.#previousHash,
+    };
+  }
+}
