@@ -21,6 +21,18 @@ const config = parseToml(await Deno.readTextFile(configUrl)) as {
   functions?: Record<string, { verify_jwt?: boolean }>;
 };
 
+// On Supabase an uncaught exception ends one function's worker and the next request gets a new
+// one; here all functions share this process, so log it and keep serving instead of dying. (Seen:
+// postgres.js writing to a socket that a killed database closed, from a timer, outside any request.)
+globalThis.addEventListener("error", (event) => {
+  console.error("uncaught error in a function:", event.error);
+  event.preventDefault();
+});
+globalThis.addEventListener("unhandledrejection", (event) => {
+  console.error("unhandled rejection in a function:", event.reason);
+  event.preventDefault();
+});
+
 const handlers = new Map<string, Handler>();
 const serve = Deno.serve.bind(Deno);
 let loading = "";

@@ -54,9 +54,18 @@ const statusBySqlState: Record<string, [number, ErrorCode]> = {
   [sqlStates.noPartition]: [503, "unavailable"],
 };
 
+// The database cannot be reached or is shutting down: the request may succeed when retried.
+const unavailableCodes = new Set([
+  "ECONNREFUSED", "ECONNRESET", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT",
+  "57P01", "57P02", "57P03",
+]);
+
 /** Turns a database error carrying one of our SQLSTATEs into the API error it stands for. */
 export function fromDatabaseError(error: unknown): ApiError | undefined {
   const code = (error as { code?: string } | null)?.code;
+  if (code && (unavailableCodes.has(code) || code.startsWith("08"))) {
+    return new ApiError(503, "unavailable", "the database is unavailable; nothing was written, retry later");
+  }
   if (!code || !(code in statusBySqlState)) return undefined;
   const [status, apiCode] = statusBySqlState[code];
   return new ApiError(status, apiCode, (error as Error).message, { sqlstate: code });

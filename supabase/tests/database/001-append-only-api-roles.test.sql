@@ -1,10 +1,11 @@
 -- The Supabase API roles (anon, a signed-in member, a signed-in non-member, service_role) can
--- neither change nor remove audit data, chain heads or manifests, and cannot reach partitions by
--- name: every attempt stops at privileges (42501) before any trigger or policy is consulted.
+-- neither change nor remove audit data, idempotency keys, chain heads or manifests, and cannot
+-- reach partitions by name: every attempt stops at privileges (42501) before any trigger or
+-- policy is consulted.
 begin;
 \ir _helpers.psql
 
-select plan(101);
+select plan(114);
 
 -- Data in every object, so that an UPDATE or DELETE that got through would have rows to hit.
 select tests.create_org('Org A') as org_a \gset
@@ -18,6 +19,7 @@ select tests.append_event(:'org_b') as e3 \gset
 select evident.create_audit_partition('2031-03-01') as new_part \gset
 select tests.plant_row(:'org_a', '2031-03-15 12:00+00') \gset
 select tests.seal_manifest('2026-01-01') \gset
+select tests.add_idempotency_key(:'org_a') \gset
 
 select is((select count(*) from public.audit_events), 4::bigint, 'setup: the trail holds four events');
 select is(
@@ -33,6 +35,7 @@ select ok(
              where tableoid = ('evident.' || tests.current_partition())::regclass) = 3,
   'setup: chain heads exist and this month''s partition holds the appended events');
 select is((select count(*) from public.partition_manifests), 1::bigint, 'setup: one sealed manifest exists');
+select is((select count(*) from evident.idempotency_keys), 1::bigint, 'setup: one idempotency key exists');
 
 -- anon --------------------------------------------------------------------------------------
 set local role anon;

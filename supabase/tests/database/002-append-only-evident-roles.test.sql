@@ -5,7 +5,7 @@
 begin;
 \ir _helpers.psql
 
-select plan(47);
+select plan(55);
 
 select tests.create_org('Org A') as org_a \gset
 select tests.create_org('Org B') as org_b \gset
@@ -14,12 +14,16 @@ select tests.append_event(:'org_b') \gset
 select evident.create_audit_partition('2031-03-01') as new_part \gset
 select tests.plant_row(:'org_a', '2031-03-15 12:00+00') \gset
 select tests.seal_manifest('2026-01-01') \gset
+select tests.add_idempotency_key(:'org_a') \gset
 
 -- evident_writer ------------------------------------------------------------------------------
 set local role evident_writer;
 select is(
   (select count(*) from public.audit_events), 3::bigint,
   'writer: reads the trail through the parent (its audited read path)');
+select is(
+  (select count(*) from evident.audit_entries), 3::bigint,
+  'writer: reads the trail through evident.audit_entries (canonical timestamps)');
 select lives_ok(
   format('select tests.append_event(%L)', :'org_a'),
   'writer: appends a chained event through the parent');
@@ -45,6 +49,12 @@ select throws_ok(
 select throws_ok(
   format('select * from evident.lock_chain_head(%L)', :'org_a'), '42501', null,
   'analyst: locking a chain head is refused');
+-- KNOWN BUG (20261123000900_canonical_timestamp.sql): SELECT on evident.audit_entries and EXECUTE
+-- on evident.canonical_timestamp are granted to evident_analyst, but no migration grants the
+-- analyst USAGE on schema evident, so both grants are dead: "permission denied for schema evident".
+select todo('evident_analyst has no USAGE on schema evident', 1);
+select lives_ok('select count(*) from evident.audit_entries',
+  'analyst: reads evident.audit_entries, as its SELECT grant intends');
 reset role;
 
 select results_eq(

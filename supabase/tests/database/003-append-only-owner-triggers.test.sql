@@ -1,10 +1,10 @@
 -- For the table owner and superuser (postgres), privileges do not apply: the triggers are the
--- guard. UPDATE, DELETE and TRUNCATE of audit data answer EVW01, any write to chain heads outside
+-- guard. UPDATE, DELETE and TRUNCATE of audit data and idempotency keys answer EVW01, any write to chain heads outside
 -- the chain trigger EVH01, any manifest write other than sealing or verification EVM01.
 begin;
 \ir _helpers.psql
 
-select plan(37);
+select plan(41);
 
 select tests.create_org('Org A') as org_a \gset
 select tests.create_org('Org B') as org_b \gset
@@ -14,6 +14,7 @@ select tests.append_event(:'org_b') \gset
 select evident.create_audit_partition('2031-03-01') as new_part \gset
 select tests.plant_row(:'org_a', '2031-03-15 12:00+00') \gset
 select tests.seal_manifest('2026-01-01') \gset
+select tests.add_idempotency_key(:'org_a') \gset
 
 select ok(
   current_setting('is_superuser') = 'on' and current_user = 'postgres',
@@ -113,6 +114,8 @@ select results_eq(
 select is(
   (select count(*) from evident.audit_events_2031_03), 1::bigint,
   'after all attempts the later partition still holds its row');
+select is((select count(*) from evident.idempotency_keys), 1::bigint,
+  'after all attempts the idempotency key is still there');
 select results_eq(
   format('select seq from evident.chain_heads where organization_id in (%L, %L) order by seq desc', :'org_a', :'org_b'),
   $$values (2::bigint), (1::bigint)$$,

@@ -6,7 +6,7 @@
 begin;
 \ir _helpers.psql
 
-select plan(61);
+select plan(71);
 set local client_min_messages = warning;  -- no "drop cascades to" notices from the refused DROPs
 
 select 'evident.' || tests.current_partition() as cur \gset
@@ -36,7 +36,8 @@ select throws_ok(s, 'EVW02', null, 'postgres: ' || s || ' is refused')
     'alter table evident.audit_events_unpartitioned drop constraint audit_events_unpartitioned_empty',
     'alter table evident.chain_heads disable trigger _010_guard',
     'alter table public.partition_manifests disable trigger _010_guard',
-    'alter table public.partition_manifests no force row level security'
+    'alter table public.partition_manifests no force row level security',
+    'alter table evident.idempotency_keys disable trigger _010_refuse_delete'
   ]) as s;
 
 -- DROP --------------------------------------------------------------------------------------------
@@ -52,6 +53,7 @@ select throws_ok(s, 'EVW02', null, 'postgres: ' || s || ' is refused')
     format('drop trigger _010_refuse_truncate on %s', :'cur'),
     'drop trigger _010_guard on evident.chain_heads',
     'drop trigger _010_refuse_truncate on public.partition_manifests',
+    'drop trigger _010_refuse_update on evident.idempotency_keys',
     'drop policy audit_events_select_member on public.audit_events',
     'drop policy partition_manifests_select_analyst on public.partition_manifests',
     'drop function evident.tg_audit_events__refuse_change() cascade',
@@ -78,8 +80,13 @@ select throws_ok(s, 'EVW02', null, 'postgres: ' || s || ' is refused')
     format('grant delete on %s to service_role', :'cur'),
     'grant insert on public.partition_manifests to evident_writer',
     'grant update on evident.chain_heads to evident_writer',
-    'grant all on all tables in schema evident to anon'
+    'grant all on all tables in schema evident to anon',
+    'grant insert on public.audit_events to service_role',
+    format('grant insert on %s to evident_writer', :'cur'),
+    'grant insert on evident.idempotency_keys to anon'
   ]) as s;
+select lives_ok('grant insert on public.audit_events, evident.idempotency_keys to evident_writer',
+  'the one exemption: INSERT for evident_writer on the relations the append path fills');
 
 select is_empty('select * from evident.audit_privilege_violations()',
   'after the refused GRANTs audit_privilege_violations() is still empty');
@@ -142,7 +149,30 @@ select is(tests.outcome_undone('alter table public.audit_events rename to audit_
   'postgres: renaming the trail''s parent is refused with EVW02');
 select is(tests.outcome_undone('alter table public.audit_events set schema evident'), 'EVW02',
   'postgres: moving the trail''s parent to another schema is refused with EVW02');
--- 3. The guard watches tables, triggers, policies and rules, not the functions the triggers run:
+-- 3. The event trigger functions run with the privileges of whoever issues the DDL, and they use
+--    evident.* (schema usage and EXECUTE are not granted to PUBLIC). So every role but the owner
+--    and superusers fails with 42501 on any CREATE TABLE, ALTER TABLE, GRANT, CREATE TRIGGER/
+--    POLICY/RULE or DROP anywhere in the database, even of its own temporary table: API roles,
+--    evident_writer, and on hosted Supabase the non-superuser service roles (supabase_auth_admin,
+--    supabase_storage_admin, ...) whose own migrations run such DDL.
+create table tests.scratch (x int);
+alter table tests.scratch owner to authenticated;
+select todo('the DDL guard''s event trigger functions fail for roles without access to schema evident', 4);
+set local role authenticated;
+select is(tests.outcome_undone('create temporary table scratch_a (x int)'), 'ok',
+  'authenticated: may create a temporary table of its own');
+select is(tests.outcome_undone('drop table tests.scratch'), 'ok',
+  'authenticated: may drop a table it owns, unrelated to the trail');
+reset role;
+set local role service_role;
+select is(tests.outcome_undone('create temporary table scratch_s (x int)'), 'ok',
+  'service_role: may create a temporary table of its own');
+reset role;
+set local role evident_writer;
+select is(tests.outcome_undone('create temporary table scratch_w (x int)'), 'ok',
+  'evident_writer: may create a temporary table of its own');
+reset role;
+-- 4. The guard watches tables, triggers, policies and rules, not the functions the triggers run:
 --    CREATE OR REPLACE FUNCTION evident.tg_audit_events__refuse_change() with a body that returns
 --    the row turns every append-only trigger into a no-op without touching a protected relation.
 select todo('replacing an audit trigger function is not refused by the DDL guard', 1);
