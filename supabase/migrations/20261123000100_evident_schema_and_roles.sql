@@ -55,4 +55,4 @@ begin
 end
 $$;
 
-grant usage on schema evident to evident_writer;
+grant usage on schema evident to evident_writer, evident_analyst;

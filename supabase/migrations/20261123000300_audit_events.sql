@@ -9,11 +9,13 @@
 
 create table evident.protected_relations (
   relid oid primary key,
-  reason text not null,
+  kind text not null check (kind in (
+    'parent', 'partition', 'default_partition', 'chain_heads', 'manifests', 'idempotency_keys', 'registry')),
   -- The one write privilege anyone but the owner may hold on an audit object: INSERT, for the
   -- writer role, on the relations the append path fills.
   writer_may_insert boolean not null default false
 );
+create unique index protected_relations_one_parent on evident.protected_relations (kind) where kind = 'parent';
 comment on table evident.protected_relations is
   'Relations whose DDL (ALTER, DROP, DETACH, triggers, policies) the audit DDL guard refuses.';
 alter table evident.protected_relations enable row level security;
@@ -41,9 +43,13 @@ create table public.audit_events (
   created_at timestamptz not null,
   -- Genesis has no predecessor; every later entry names one.
   constraint audit_events_genesis_link check ((seq = 1) = (previous_hash is null)),
-  primary key (organization_id, seq, created_at),
-  unique (id, created_at)
+  -- (organization_id, seq) identifies an entry; created_at is here because a partitioned table's
+  -- keys must include the partition key. Nothing else is unique: a second unique key would let
+  -- INSERT ... ON CONFLICT DO NOTHING skip a row the chain check has already counted.
+  primary key (organization_id, seq, created_at)
 ) partition by range (created_at);
+
+create index audit_events_id_idx on public.audit_events (id);
 
 comment on table public.audit_events is
   'Append-only, hash-chained, HMAC-signed audit trail. One chain per organisation; monthly partitions in schema evident.';
@@ -53,8 +59,9 @@ comment on column public.audit_events."timestamp" is 'When the audited action ha
 comment on column public.audit_events.entry_hash is 'SHA-256 of the canonical payload (docs/canonical-form.md), hex.';
 comment on column public.audit_events.signature is 'HMAC-SHA256(key[key_id], entry_hash), hex. The key never enters the database.';
 
-insert into evident.protected_relations (relid, reason, writer_may_insert)
-values ('public.audit_events'::regclass, 'audit trail parent', true);
+insert into evident.protected_relations (relid, kind, writer_may_insert) values
+  ('evident.protected_relations'::regclass, 'registry', false),
+  ('public.audit_events'::regclass, 'parent', true);
 
 -- Refuses UPDATE, DELETE and TRUNCATE on audit data for every role that reaches the trigger.
 create function evident.tg_audit_events__refuse_change()
@@ -100,8 +107,8 @@ create trigger _000_refuse_unpartitioned before insert on evident.audit_events_u
 create trigger _010_refuse_truncate before truncate on evident.audit_events_unpartitioned
   for each statement execute function evident.tg_audit_events__refuse_change();
 
-insert into evident.protected_relations (relid, reason)
-values ('evident.audit_events_unpartitioned'::regclass, 'audit trail default partition (refuses rows)');
+insert into evident.protected_relations (relid, kind)
+values ('evident.audit_events_unpartitioned'::regclass, 'default_partition');
 
 -- Row security on the parent applies to every query through it; each partition gets its own,
 -- policy-less and forced, so a partition named directly yields nothing to anyone but the owner.

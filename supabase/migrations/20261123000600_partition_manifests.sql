@@ -27,8 +27,8 @@ comment on table public.partition_manifests is
 comment on column public.partition_manifests.partition_end_date is 'Last day of the month, inclusive.';
 comment on column public.partition_manifests.signature is 'Ed25519 signature (base64) over the manifest''s canonical form.';
 
-insert into evident.protected_relations (relid, reason)
-values ('public.partition_manifests'::regclass, 'partition manifests');
+insert into evident.protected_relations (relid, kind)
+values ('public.partition_manifests'::regclass, 'manifests');
 
 alter table public.partition_manifests enable row level security;
 alter table public.partition_manifests force row level security;

@@ -14,7 +14,7 @@ import type { Keyring } from "./keyring.ts";
 import { retentionUntil } from "./retention.ts";
 import type { EventInput } from "./schemas/events.ts";
 import { epochMicros } from "./time.ts";
-import { entryColumns, toEntry } from "./trail.ts";
+import { toEntry } from "./trail.ts";
 
 /** How far in the future (by the database clock) an event's own timestamp may lie. */
 export const maxFutureSkewMicros = 5n * 60n * 1_000_000n;
@@ -36,6 +36,8 @@ interface Head {
   headCreatedAt: string | null;
   /** The database clock, read after the head lock was granted: the batch's created_at. */
   now: string;
+  trailBeyondHead: boolean;
+  headEntry: Record<string, unknown> | null;
 }
 
 export async function appendEvents(
@@ -45,7 +47,7 @@ export async function appendEvents(
   keyring: Keyring,
 ): Promise<AppendedEvent[]> {
   const head = await lockHead(tx, organizationId);
-  await verifyHead(tx, organizationId, head, keyring);
+  verifyHead(organizationId, head, keyring);
 
   const requestHashes = events.map((event) => sha256Hex(canonicalize(event) ?? ""));
   const replays = await findReplays(tx, organizationId, events, requestHashes);
@@ -123,37 +125,30 @@ export async function appendEvents(
 }
 
 async function lockHead(tx: postgres.TransactionSql, organizationId: string): Promise<Head> {
-  const [row] = await tx`
-    select h.seq, h.entry_hash,
-           evident.canonical_timestamp(h.head_created_at) as head_created_at,
-           evident.canonical_timestamp(h.now) as now
-    from evident.lock_chain_head(${organizationId}::uuid) h`;
-  // If the database clock went back behind the head, the chain trigger refuses the insert (EVC03).
-  return { seq: Number(row.seq), entryHash: row.entry_hash, headCreatedAt: row.head_created_at, now: row.now };
+  const [row] = await tx`select * from evident.begin_append(${organizationId}::uuid)`;
+  return {
+    seq: Number(row.head_seq),
+    entryHash: row.head_hash,
+    headCreatedAt: row.head_created_at,
+    // If the database clock went back behind the head, the chain check refuses the insert (EVC03).
+    now: row.created_at,
+    trailBeyondHead: row.trail_beyond_head,
+    headEntry: row.head_entry,
+  };
 }
 
 /**
  * The persisted head must be the trail's last entry, intact. Anything else means the head or the
  * trail was changed outside this path: refuse to extend a chain we cannot vouch for.
  */
-async function verifyHead(tx: postgres.TransactionSql, organizationId: string, head: Head, keyring: Keyring) {
+function verifyHead(organizationId: string, head: Head, keyring: Keyring) {
   const refuse = (why: string): never => {
     throw new ApiError(409, "chain_conflict", `the persisted chain head of organization ${organizationId} disagrees with its trail: ${why}; appends are refused until an operator investigates`);
   };
-  const [{ beyond }] = await tx`
-    select exists (
-      select 1 from public.audit_events
-      where organization_id = ${organizationId}::uuid and seq > ${head.seq}
-    ) as beyond`;
-  if (beyond) refuse(`entries exist after head seq ${head.seq}`);
+  if (head.trailBeyondHead) refuse(`entries exist after head seq ${head.seq}`);
   if (head.seq === 0) return;
-
-  const [row] = await tx`
-    select ${tx(entryColumns as unknown as string[])} from evident.audit_entries
-    where organization_id = ${organizationId}::uuid and seq = ${head.seq}
-      and created_at_instant = ${head.headCreatedAt}::text::timestamptz`;
-  if (!row) refuse(`no entry with seq ${head.seq} at ${head.headCreatedAt}`);
-  const entry = toEntry(row);
+  if (!head.headEntry) refuse(`no entry with seq ${head.seq} at ${head.headCreatedAt}`);
+  const entry = toEntry(head.headEntry!);
   if (entry.entry_hash !== head.entryHash) refuse(`entry ${head.seq} has hash ${entry.entry_hash}, the head records ${head.entryHash}`);
   const check = checkEntry(entry, keyring);
   if (!check.hash_valid || !check.signature_valid) {

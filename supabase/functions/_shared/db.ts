@@ -26,7 +26,9 @@ export function database(): Sql {
  */
 export async function asWriter<T>(sql: Sql, work: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
   return await sql.begin(async (tx) => {
-    await tx`set local role evident_writer`;
-    return await work(tx);
+    // Sent without waiting, so it travels in the same round trip as work's first query; the
+    // connection runs them in order, and a failure here aborts the transaction either way.
+    const [, result] = await Promise.all([tx`set local role evident_writer`.execute(), work(tx)]);
+    return result;
   }) as T;
 }

@@ -11,7 +11,7 @@ select tests.create_org('Org B') as org_b \gset
 select tests.append_event(:'org_a') as e1 \gset
 select tests.append_event(:'org_a') as e2 \gset
 select tests.append_event(:'org_b') \gset
-select evident.create_audit_partition('2031-03-01') as new_part \gset
+select split_part(evident.create_audit_partition('2031-03-01'), '.', 2) as new_part \gset
 select tests.plant_row(:'org_a', '2031-03-15 12:00+00') \gset
 select tests.seal_manifest('2026-01-01') \gset
 select tests.add_idempotency_key(:'org_a') \gset
@@ -39,14 +39,14 @@ select throws_ok(
 -- UPDATE of that event: refused.
 select throws_ok(
   tests.event_sql(:'org_a',
-    id => quote_literal(:'e2') || '::uuid',
+    seq_offset => 0,
     created_at => (select quote_literal(created_at) || '::timestamptz' from public.audit_events where id = :'e2'),
-    suffix => 'on conflict (id, created_at) do update set action = ''tampered'''),
+    suffix => 'on conflict (organization_id, seq, created_at) do update set action = ''tampered'''),
   'EVW01', null,
   'postgres: INSERT ... ON CONFLICT DO UPDATE onto an existing event is refused');
 
--- Chain heads: even with the flag the chain trigger uses, a head moves by exactly one and is
--- never created non-empty or deleted.
+-- Chain heads: even with the flag the chain check uses, a head moves only forward onto an entry
+-- that exists with that hash, and is never created non-empty or deleted.
 select set_config('evident.head_write', 'on', true) \gset
 select throws_ok(
   'update evident.chain_heads set seq = seq + 2',

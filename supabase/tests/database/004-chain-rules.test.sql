@@ -4,7 +4,7 @@
 begin;
 \ir _helpers.psql
 
-select plan(59);
+select plan(61);
 
 -- The same cases for the superuser and for the writer role the edge functions use.
 \set who postgres
@@ -39,20 +39,17 @@ select throws_ok(
   'without triggers, the entry_hash CHECK refuses an upper-case hash');
 select set_config('session_replication_role', 'origin', true) \gset
 
--- KNOWN BUG (20261123000500_chain_heads.sql, evident.tg_audit_events__chain): the head moves in a
--- BEFORE INSERT trigger, so a row that then is not inserted still moves it. INSERT ... ON CONFLICT
--- DO NOTHING (INSERT privilege suffices) whose row collides with the head entry's (id,
--- created_at) passes the trigger, is skipped, and leaves the head at a seq the trail does not
--- hold: the organisation's chain has a permanent gap. Only org F's head is corrupted here.
+-- A row skipped by INSERT ... ON CONFLICT DO NOTHING must not move the head: the chain check reads
+-- the statement's transition table, which holds only rows really inserted. (Regression: the head
+-- once moved in a BEFORE trigger, before the conflict skipped the row, leaving a permanent gap.)
 select tests.create_org('Org F') as org_f \gset
 select tests.append_event(:'org_f') as f1 \gset
 set local role evident_writer;
 select tests.outcome_of(tests.event_sql(:'org_f',
-  id => quote_literal(:'f1') || '::uuid',
+  seq_offset => 0,
   created_at => (select quote_literal(last_created_at) || '::timestamptz' from tests.chain_state(:'org_f')),
   suffix => 'on conflict do nothing')) as on_conflict_outcome \gset
 reset role;
-select todo('the chain head moves in a BEFORE trigger even when ON CONFLICT DO NOTHING skips the row', 1);
 select ok(
   (select head_seq = last_seq and head_hash = last_hash from tests.chain_state(:'org_f')),
   'evident_writer: INSERT ... ON CONFLICT DO NOTHING cannot move the chain head past the trail');

@@ -51,3 +51,39 @@ comment on view evident.audit_entries is 'audit_events with timestamps in canoni
 
 revoke all on evident.audit_entries from public, anon, authenticated, service_role;
 grant select on evident.audit_entries to evident_writer, evident_analyst;
+
+-- The append path's first step in one round trip: lock the organisation's head, read the database
+-- clock, and return what the writer needs to re-verify the head before extending the chain: the
+-- head's own entry as stored (canonical form) and whether any entry lies beyond the head.
+create function evident.begin_append(organization uuid)
+returns table (
+  head_seq bigint,
+  head_hash text,
+  head_created_at text,
+  created_at text,
+  trail_beyond_head boolean,
+  head_entry jsonb
+)
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+declare
+  head record;
+begin
+  select * into head from evident.lock_chain_head(organization);
+  return query
+  select head.seq, head.entry_hash,
+    evident.canonical_timestamp(head.head_created_at),
+    evident.canonical_timestamp(head.now),
+    exists (select 1 from public.audit_events e where e.organization_id = organization and e.seq > head.seq),
+    (select pg_catalog.to_jsonb(a) - 'created_at_instant' - 'timestamp_instant'
+       from evident.audit_entries a
+      where head.seq > 0 and a.organization_id = organization and a.seq = head.seq
+        and a.created_at_instant = head.head_created_at);
+end
+$$;
+comment on function evident.begin_append(uuid) is
+  'Locks the chain head and returns it, the batch created_at and the head entry, for the signed append path.';
+revoke execute on function evident.begin_append(uuid) from public;
+grant execute on function evident.begin_append(uuid) to evident_writer;

@@ -28,5 +28,5 @@ create trigger _010_refuse_delete before delete on evident.idempotency_keys
 create trigger _010_refuse_truncate before truncate on evident.idempotency_keys
   for each statement execute function evident.tg_audit_events__refuse_change();
 
-insert into evident.protected_relations (relid, reason, writer_may_insert)
-values ('evident.idempotency_keys'::regclass, 'idempotency keys of appended events', true);
+insert into evident.protected_relations (relid, kind, writer_may_insert)
+values ('evident.idempotency_keys'::regclass, 'idempotency_keys', true);

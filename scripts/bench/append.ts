@@ -1,0 +1,151 @@
+// npm run bench:append: what signing and chaining cost, measured against plain INSERTs of the same
+// rows into a table of the same shape (same columns, indexes, partitioning and foreign key, no
+// chain trigger), in the same run on the same throwaway stack, so machine noise cancels out.
+//   (a) single-event appends vs single-row INSERTs, same client count
+//   (b) 1,000-event batches vs one multi-row INSERT of the same rows
+//   (c) HTTP appends through the audit-events function, 16 concurrent clients
+// Options (environment): BENCH_SECONDS (per scenario, default 5), BENCH_CLIENTS (a, default 8).
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import postgres from "postgres";
+import { appendEvents } from "../../supabase/functions/_shared/append.ts";
+import { canonicalTimestamp } from "../../supabase/functions/_shared/time.ts";
+import { Keyring } from "../../supabase/functions/_shared/keyring.ts";
+import type { EventInput } from "../../supabase/functions/_shared/schemas/events.ts";
+import { generateLocalSecrets } from "../stack/secrets.ts";
+import { freePort, startStack } from "../stack/stack.ts";
+import { percentile, report, runFor } from "./measure.ts";
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const clients = Number(process.env.BENCH_CLIENTS ?? 8);
+
+const secrets = generateLocalSecrets();
+const keyring = Keyring.parse(secrets.AUDIT_SIGNING_KEYS, secrets.AUDIT_ACTIVE_KEY_ID);
+const scratch = mkdtempSync(path.join(tmpdir(), "evident-bench-"));
+chmodSync(scratch, 0o755);
+
+const stack = await startStack({
+  databaseUrl: process.env.DATABASE_URL || undefined,
+  freshDatabase: true,
+  dataDir: path.join(scratch, "data"),
+  persistent: false,
+  dbPort: await freePort(),
+  apiPort: await freePort(),
+  functionEnv: secrets,
+  log: (line) => process.stderr.write(`[stack] ${line}\n`),
+});
+const sql = postgres(stack.dbUrl, { max: 40, onnotice: () => {} });
+
+function event(i: number): EventInput {
+  return {
+    event_type: "decision_made",
+    actor_id: `moderator-${i % 50}`,
+    actor_type: "user",
+    target_id: `post-${i}`,
+    target_type: "content",
+    action: "remove",
+    metadata: { action: "content_removed", reason: "illegal_content", notice_id: `n-${i}`, score: (i % 100) / 7 },
+    timestamp: canonicalTimestamp(new Date().toISOString())!,
+  };
+}
+
+async function newOrganization(name: string): Promise<string> {
+  const [{ id }] = await sql`insert into public.organizations (name) values (${name}) returning id`;
+  return id;
+}
+
+// The baseline: audit_events' shape without the chain.
+await sql.unsafe(`
+  create schema bench;
+  create table bench.plain_events (like public.audit_events including defaults including constraints) partition by range (created_at);
+  alter table bench.plain_events add primary key (organization_id, seq, created_at), add unique (id, created_at),
+    add foreign key (organization_id) references public.organizations (id);
+  create table bench.plain_events_now partition of bench.plain_events
+    for values from (date_trunc('month', now())) to (date_trunc('month', now()) + interval '1 month');
+`);
+
+type Row = Record<string, unknown>;
+let plainSeq = 1; // every plain row names a predecessor, like a non-genesis entry
+function plainRow(org: string, i: number): Row {
+  const e = event(i);
+  return {
+    id: crypto.randomUUID(), organization_id: org, seq: ++plainSeq, previous_hash: "a".repeat(64), entry_hash: "b".repeat(64),
+    signature: "c".repeat(64), key_id: "bench", canonical_version: 1, event_type: e.event_type, actor_id: e.actor_id,
+    actor_type: e.actor_type, target_id: e.target_id, target_type: e.target_type, action: e.action, metadata: e.metadata,
+    timestamp: e.timestamp, retention_until: "2033-01-01T00:00:00.000000Z", pii_tagged: false,
+  };
+}
+
+async function plainInsert(rows: Row[]) {
+  await sql`
+    insert into bench.plain_events (id, organization_id, seq, previous_hash, entry_hash, signature, key_id, canonical_version,
+      event_type, actor_id, actor_type, target_id, target_type, action, metadata, "timestamp", retention_until, pii_tagged, created_at)
+    select r.id, r.organization_id, r.seq, r.previous_hash, r.entry_hash, r.signature, r.key_id, r.canonical_version,
+      r.event_type, r.actor_id, r.actor_type, r.target_id, r.target_type, r.action, r.metadata, r."timestamp",
+      r.retention_until, r.pii_tagged, clock_timestamp()
+    from jsonb_to_recordset(${sql.json(rows as postgres.JSONValue)}) as r(id uuid, organization_id uuid, seq bigint,
+      previous_hash text, entry_hash text, signature text, key_id text, canonical_version smallint, event_type text,
+      actor_id text, actor_type text, target_id text, target_type text, action text, metadata jsonb,
+      "timestamp" timestamptz, retention_until timestamptz, pii_tagged boolean)`;
+}
+
+async function signedAppend(org: string, events: EventInput[]) {
+  await sql.begin(async (tx) => {
+    await tx`set local role evident_writer`;
+    await appendEvents(tx, org, events, keyring);
+  });
+}
+
+try {
+  console.log(`bench:append on PostgreSQL ${(await sql`select current_setting('server_version') as v`)[0].v}, ${seconds} s per scenario\n`);
+
+  // (a) single events, `clients` clients; the signed side gives each client its own organisation,
+  // since one organisation's chain is serial by design.
+  const plainOrg = await newOrganization("plain");
+  const orgs = await Promise.all(Array.from({ length: clients }, (_, i) => newOrganization(`single ${i}`)));
+  let counter = 0;
+  const plainSingle = await runFor(seconds, clients, async () => {
+    await plainInsert([plainRow(plainOrg, counter++)]);
+    return 1;
+  });
+  const signedSingle = await runFor(seconds, clients, async (client) => {
+    await signedAppend(orgs[client], [event(counter++)]);
+    return 1;
+  });
+  report("(a) single-event appends", `${clients} clients`, signedSingle, plainSingle, { minRatio: 0.5 });
+
+  // (b) 1,000-event batches, one client, one organisation.
+  const batchOrg = await newOrganization("batches");
+  const plainBatch = await runFor(seconds, 1, async () => {
+    await plainInsert(Array.from({ length: 1000 }, () => plainRow(plainOrg, counter++)));
+    return 1000;
+  });
+  const signedBatch = await runFor(seconds, 1, async () => {
+    await signedAppend(batchOrg, Array.from({ length: 1000 }, () => event(counter++)));
+    return 1000;
+  });
+  report("(b) 1,000-event batches", "1 client", signedBatch, plainBatch, { minRatio: 0.4, minRate: 100_000 });
+
+  // (c) over HTTP, 16 clients, one event per request, each client on its own organisation.
+  const httpOrgs = await Promise.all(Array.from({ length: 16 }, (_, i) => newOrganization(`http ${i}`)));
+  const url = `${stack.apiUrl}/functions/v1/audit-events`;
+  const http = await runFor(seconds, 16, async (client) => {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { authorization: `Bearer ${stack.serviceRoleKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ organization_id: httpOrgs[client], events: [event(counter++)] }),
+    });
+    if (response.status !== 201) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
+    await response.arrayBuffer();
+    return 1;
+  });
+  const p50 = percentile(http.latencies, 0.5);
+  const p99 = percentile(http.latencies, 0.99);
+  console.log(`(c) HTTP appends, 16 clients: ${http.rate.toFixed(0)} events/s, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms` +
+    `  [target p99 < 25 ms: ${p99 < 25 ? "met" : "MISSED"}]`);
+} finally {
+  await sql.end();
+  await stack.stop();
+  rmSync(scratch, { recursive: true, force: true });
+}
