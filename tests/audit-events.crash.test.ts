@@ -35,7 +35,6 @@ beforeAll(async () => {
     dbPort,
     apiPort: await freePort(),
     functionEnv: { AUDIT_SIGNING_KEYS: signingKeys, AUDIT_ACTIVE_KEY_ID: "crash-1" },
-    log: (line) => console.log("[crash stack]", line),
   });
   sql = postgres(database.url, { max: 2, onnotice: () => {} });
 });
@@ -62,6 +61,7 @@ async function append(org: string, events: unknown[]) {
     method: "POST",
     headers: { authorization: `Bearer ${stack.serviceRoleKey}`, "content-type": "application/json" },
     body: JSON.stringify({ organization_id: org, events }),
+    signal: AbortSignal.timeout(15_000),
   });
   return { status: response.status, body: await response.json().catch(() => null) };
 }

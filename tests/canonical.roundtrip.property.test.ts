@@ -5,6 +5,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendEvents } from "../supabase/functions/_shared/append.ts";
+import { asWriter } from "../supabase/functions/_shared/db.ts";
 import { checkEntry } from "../supabase/functions/_shared/entry.ts";
 import { eventInput, type EventInput } from "../supabase/functions/_shared/schemas/events.ts";
 import { unstorableJson, unstorableString } from "../supabase/functions/_shared/schemas/values.ts";
@@ -60,9 +61,8 @@ describe("canonical form survives storage", () => {
   it("every appended entry recomputes to its hash under every session TimeZone", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(event, { minLength: 1, maxLength: 5 }), fc.constantFrom(...timeZones), async (events, writeZone) => {
-        const appended = await sql.begin(async (tx) => {
+        const appended = await asWriter(sql, async (tx) => {
           await tx`select set_config('timezone', ${writeZone}, true)`;
-          await tx`set local role evident_writer`;
           return await appendEvents(tx, org, events, ring);
         });
         const ids = new Set(appended.map((a) => a.id));

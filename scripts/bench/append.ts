@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
 import { appendEvents } from "../../supabase/functions/_shared/append.ts";
+import { asWriter } from "../../supabase/functions/_shared/db.ts";
 import { canonicalTimestamp } from "../../supabase/functions/_shared/time.ts";
 import { Keyring } from "../../supabase/functions/_shared/keyring.ts";
 import type { EventInput } from "../../supabase/functions/_shared/schemas/events.ts";
@@ -91,10 +92,7 @@ async function plainInsert(rows: Row[]) {
 }
 
 async function signedAppend(org: string, events: EventInput[]) {
-  await sql.begin(async (tx) => {
-    await tx`set local role evident_writer`;
-    await appendEvents(tx, org, events, keyring);
-  });
+  await asWriter(sql, (tx) => appendEvents(tx, org, events, keyring));
 }
 
 try {

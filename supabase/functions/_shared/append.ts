@@ -6,6 +6,7 @@
 // The database's chain trigger re-checks every link, so a bug here cannot fork the chain.
 import canonicalize from "canonicalize";
 import type postgres from "postgres";
+import type { WriterTransaction } from "./db.ts";
 import { type EntryFields } from "./canonical.ts";
 import { sha256Hex } from "./crypto.ts";
 import { checkEntry, sealEntry } from "./entry.ts";
@@ -41,7 +42,7 @@ interface Head {
 }
 
 export async function appendEvents(
-  tx: postgres.TransactionSql,
+  tx: WriterTransaction,
   organizationId: string,
   events: EventInput[],
   keyring: Keyring,
@@ -113,18 +114,11 @@ export async function appendEvents(
     });
   });
 
-  if (rows.length > 0) await insertEntries(tx, rows);
-  if (keys.length > 0) {
-    await tx`
-      insert into evident.idempotency_keys (organization_id, idempotency_key, request_hash, seq, created_at)
-      select ${organizationId}::uuid, k.idempotency_key, k.request_hash, k.seq, k.created_at
-      from jsonb_to_recordset(${tx.json(keys)})
-        as k(idempotency_key text, request_hash text, seq bigint, created_at timestamptz)`;
-  }
+  if (rows.length > 0) await insertEntries(tx, organizationId, rows, keys);
   return results;
 }
 
-async function lockHead(tx: postgres.TransactionSql, organizationId: string): Promise<Head> {
+async function lockHead(tx: WriterTransaction, organizationId: string): Promise<Head> {
   const [row] = await tx`select * from evident.begin_append(${organizationId}::uuid)`;
   return {
     seq: Number(row.head_seq),
@@ -157,7 +151,7 @@ function verifyHead(organizationId: string, head: Head, keyring: Keyring) {
 }
 
 async function findReplays(
-  tx: postgres.TransactionSql,
+  tx: WriterTransaction,
   organizationId: string,
   events: EventInput[],
   requestHashes: string[],
@@ -188,19 +182,31 @@ async function findReplays(
   return replays;
 }
 
-async function insertEntries(tx: postgres.TransactionSql, rows: Array<ReturnType<typeof sealEntry>>) {
+/** The entries and their idempotency keys, in one statement (one round trip). */
+async function insertEntries(
+  tx: WriterTransaction,
+  organizationId: string,
+  rows: Array<ReturnType<typeof sealEntry>>,
+  keys: Array<{ idempotency_key: string; request_hash: string; seq: number; created_at: string }>,
+) {
   await tx`
-    insert into public.audit_events (
-      id, organization_id, seq, previous_hash, entry_hash, signature, key_id, canonical_version,
-      event_type, actor_id, actor_type, target_id, target_type, action, metadata,
-      "timestamp", retention_until, pii_tagged, created_at)
-    select r.id, r.organization_id, r.seq, r.previous_hash, r.entry_hash, r.signature, r.key_id, r.canonical_version,
-           r.event_type, r.actor_id, r.actor_type, r.target_id, r.target_type, r.action, r.metadata,
-           r."timestamp", r.retention_until, r.pii_tagged, r.created_at
-    from jsonb_to_recordset(${tx.json(rows as unknown as postgres.JSONValue)}) as r(
-      id uuid, organization_id uuid, seq bigint, previous_hash text, entry_hash text, signature text, key_id text,
-      canonical_version smallint, event_type text, actor_id text, actor_type text, target_id text, target_type text,
-      action text, metadata jsonb, "timestamp" timestamptz, retention_until timestamptz, pii_tagged boolean,
-      created_at timestamptz)
-    order by r.seq`;
+    with appended as (
+      insert into public.audit_events (
+        id, organization_id, seq, previous_hash, entry_hash, signature, key_id, canonical_version,
+        event_type, actor_id, actor_type, target_id, target_type, action, metadata,
+        "timestamp", retention_until, pii_tagged, created_at)
+      select r.id, r.organization_id, r.seq, r.previous_hash, r.entry_hash, r.signature, r.key_id, r.canonical_version,
+             r.event_type, r.actor_id, r.actor_type, r.target_id, r.target_type, r.action, r.metadata,
+             r."timestamp", r.retention_until, r.pii_tagged, r.created_at
+      from jsonb_to_recordset(${tx.json(rows as unknown as postgres.JSONValue)}) as r(
+        id uuid, organization_id uuid, seq bigint, previous_hash text, entry_hash text, signature text, key_id text,
+        canonical_version smallint, event_type text, actor_id text, actor_type text, target_id text, target_type text,
+        action text, metadata jsonb, "timestamp" timestamptz, retention_until timestamptz, pii_tagged boolean,
+        created_at timestamptz)
+      order by r.seq
+    )
+    insert into evident.idempotency_keys (organization_id, idempotency_key, request_hash, seq, created_at)
+    select ${organizationId}::uuid, k.idempotency_key, k.request_hash, k.seq, k.created_at
+    from jsonb_to_recordset(${tx.json(keys)})
+      as k(idempotency_key text, request_hash text, seq bigint, created_at timestamptz)`;
 }

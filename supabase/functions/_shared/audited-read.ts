@@ -1,6 +1,6 @@
 // Reading the trail through the API is itself audited: the read and its audit_access event are one
 // transaction, so there is no read without its record (chain of custody).
-import type postgres from "postgres";
+import type { WriterTransaction } from "./db.ts";
 import { appendEvents, type AppendedEvent } from "./append.ts";
 import type { Caller } from "./auth.ts";
 import type { Keyring } from "./keyring.ts";
@@ -16,7 +16,7 @@ export interface TrailPage {
 }
 
 export async function readTrailAudited(
-  tx: postgres.TransactionSql,
+  tx: WriterTransaction,
   caller: Caller,
   query: ReadQuery,
   keyring: Keyring,

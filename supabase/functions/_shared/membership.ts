@@ -1,6 +1,6 @@
 // Which callers may act for an organisation. Runs inside the writer transaction, so the answer
 // holds for the rest of it.
-import type postgres from "postgres";
+import type { WriterTransaction } from "./db.ts";
 import type { Caller } from "./auth.ts";
 import { ApiError } from "./errors.ts";
 
@@ -11,7 +11,7 @@ export const readerRoles: MemberRole[] = ["admin", "auditor"];
 
 /** 404 for an unknown organisation; 403 unless the caller is the service role or holds a role. */
 export async function requireOrganizationRole(
-  tx: postgres.TransactionSql,
+  tx: WriterTransaction,
   caller: Caller,
   organizationId: string,
   allowed: MemberRole[],
