@@ -28,6 +28,8 @@ create function evident.tg_chain_heads__guard()
 returns trigger
 language plpgsql
 set search_path = ''
+-- Its lookup spans every partition: a generic plan prunes at execution instead of re-planning.
+set plan_cache_mode = force_generic_plan
 as $$
 begin
   if tg_op in ('DELETE', 'TRUNCATE') then
@@ -59,6 +61,25 @@ create trigger _010_guard before insert or update or delete on evident.chain_hea
 create trigger _010_refuse_truncate before truncate on evident.chain_heads
   for each statement execute function evident.tg_chain_heads__guard();
 
+-- Creates an organisation's empty head on first use. Looks before inserting: the common case (the
+-- head exists) then costs one index probe rather than an INSERT and its guard trigger.
+create function evident.ensure_chain_head(organization uuid)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if not exists (select 1 from evident.chain_heads h where h.organization_id = organization) then
+    perform pg_catalog.set_config('evident.head_write', 'on', true);
+    insert into evident.chain_heads (organization_id) values (organization)
+    on conflict (organization_id) do nothing;
+    perform pg_catalog.set_config('evident.head_write', '', true);
+  end if;
+end
+$$;
+revoke execute on function evident.ensure_chain_head(uuid) from public;
+
 -- Locks the organisation's head for the rest of the caller's transaction and returns it with the
 -- database clock read after the lock was granted: that instant is the batch's created_at, so it is
 -- never earlier than the previous entry's. Creates the empty head on first use.
@@ -69,10 +90,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform pg_catalog.set_config('evident.head_write', 'on', true);
-  insert into evident.chain_heads (organization_id) values (organization)
-  on conflict (organization_id) do nothing;
-  perform pg_catalog.set_config('evident.head_write', '', true);
+  perform evident.ensure_chain_head(organization);
   return query
     select h.seq, h.entry_hash, h.created_at, pg_catalog.clock_timestamp()
     from evident.chain_heads h
@@ -93,6 +111,7 @@ returns trigger
 language plpgsql
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   organization uuid;
@@ -102,9 +121,7 @@ declare
 begin
   -- Organisations in a fixed order, so two multi-organisation statements cannot deadlock.
   for organization in select distinct r.organization_id from new_rows r order by 1 loop
-    perform pg_catalog.set_config('evident.head_write', 'on', true);
-    insert into evident.chain_heads (organization_id) values (organization)
-    on conflict (organization_id) do nothing;
+    perform evident.ensure_chain_head(organization);
     select * into head from evident.chain_heads h where h.organization_id = organization for update;
 
     select c.* into broken
@@ -151,6 +168,7 @@ begin
 
     select r.seq, r.entry_hash, r.created_at into last
     from new_rows r where r.organization_id = organization order by r.seq desc limit 1;
+    perform pg_catalog.set_config('evident.head_write', 'on', true);
     update evident.chain_heads h
        set seq = last.seq, entry_hash = last.entry_hash, created_at = last.created_at
      where h.organization_id = organization;
