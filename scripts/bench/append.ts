@@ -5,9 +5,6 @@
 //   (b) 1,000-event batches vs one multi-row INSERT of the same rows
 //   (c) HTTP appends through the audit-events function, 16 concurrent clients
 // Options (environment): BENCH_SECONDS (per scenario, default 5), BENCH_CLIENTS (a, default 8).
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import postgres from "postgres";
 import { appendEvents } from "../../supabase/functions/_shared/append.ts";
 import { asWriter } from "../../supabase/functions/_shared/db.ts";
@@ -15,7 +12,7 @@ import { canonicalTimestamp } from "../../supabase/functions/_shared/time.ts";
 import { Keyring } from "../../supabase/functions/_shared/keyring.ts";
 import type { EventInput } from "../../supabase/functions/_shared/schemas/events.ts";
 import { generateLocalSecrets } from "../stack/secrets.ts";
-import { freePort, startStack } from "../stack/stack.ts";
+import { startThrowawayStack } from "../stack/stack.ts";
 import { percentile, report, runFor } from "./measure.ts";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -23,19 +20,7 @@ const clients = Number(process.env.BENCH_CLIENTS ?? 8);
 
 const secrets = generateLocalSecrets();
 const keyring = Keyring.parse(secrets.AUDIT_SIGNING_KEYS, secrets.AUDIT_ACTIVE_KEY_ID);
-const scratch = mkdtempSync(path.join(tmpdir(), "evident-bench-"));
-chmodSync(scratch, 0o755);
-
-const stack = await startStack({
-  databaseUrl: process.env.DATABASE_URL || undefined,
-  freshDatabase: true,
-  dataDir: path.join(scratch, "data"),
-  persistent: false,
-  dbPort: await freePort(),
-  apiPort: await freePort(),
-  functionEnv: secrets,
-  log: (line) => process.stderr.write(`[stack] ${line}\n`),
-});
+const stack = await startThrowawayStack(secrets, (line) => process.stderr.write(`[stack] ${line}\n`));
 const sql = postgres(stack.dbUrl, { max: 40, onnotice: () => {} });
 
 function event(i: number): EventInput {
@@ -145,5 +130,4 @@ try {
 } finally {
   await sql.end();
   await stack.stop();
-  rmSync(scratch, { recursive: true, force: true });
 }

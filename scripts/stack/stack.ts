@@ -3,7 +3,10 @@
 // default ports; `npm test` runs a throwaway one on free ports.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { bin, localJwtSecret, repoRoot } from "./config.ts";
 import {
   bootstrapSupabase,
@@ -128,6 +131,41 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     };
   } catch (error) {
     await stop();
+    throw error;
+  }
+}
+
+/**
+ * A stack for one run of tests or benchmarks: free ports, a fresh database (embedded in a scratch
+ * folder, or a new database on the server DATABASE_URL names), removed again by stop().
+ */
+export async function startThrowawayStack(
+  functionEnv: Record<string, string>,
+  log: (line: string) => void,
+): Promise<Stack> {
+  const scratch = mkdtempSync(path.join(tmpdir(), "evident-run-"));
+  // The embedded server runs as the unprivileged `postgres` user when we are root.
+  chmodSync(scratch, 0o755);
+  try {
+    const stack = await startStack({
+      databaseUrl: process.env.DATABASE_URL || undefined,
+      freshDatabase: true,
+      dataDir: path.join(scratch, "data"),
+      persistent: false,
+      dbPort: await freePort(),
+      apiPort: await freePort(),
+      functionEnv,
+      log,
+    });
+    return {
+      ...stack,
+      stop: async () => {
+        await stack.stop();
+        rmSync(scratch, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    rmSync(scratch, { recursive: true, force: true });
     throw error;
   }
 }

@@ -7,14 +7,13 @@
 //   npm test -- pgtap vitest      only the named checks (pgtap, vitest, deno, tsc, advisors)
 //   npm test -- vitest -- tests/x.test.ts   extra arguments after a second -- go to vitest
 import { spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
 import { bin, repoRoot } from "../stack/config.ts";
 import { installPgtapIntoEmbedded } from "../stack/database.ts";
 import { generateLocalSecrets } from "../stack/secrets.ts";
-import { freePort, startStack } from "../stack/stack.ts";
+import { startThrowawayStack } from "../stack/stack.ts";
 import { runAdvisors } from "./advisors.ts";
 
 const allChecks = ["pgtap", "vitest", "deno", "tsc", "advisors"] as const;
@@ -54,24 +53,10 @@ function run(command: string, args: string[], env: Record<string, string> = {}):
 
 const started = Date.now();
 const needsStack = [...selected].some((check) => check === "pgtap" || check === "vitest" || check === "advisors");
-const scratch = mkdtempSync(path.join(tmpdir(), "evident-test-"));
-// The embedded server runs as the unprivileged `postgres` user when we are root.
-chmodSync(scratch, 0o755);
 const results: Array<{ check: Check; ok: boolean; seconds: number }> = [];
 
 const functionEnv = generateLocalSecrets();
-const stack = needsStack
-  ? await startStack({
-    databaseUrl: process.env.DATABASE_URL || undefined,
-    freshDatabase: true,
-    dataDir: path.join(scratch, "data"),
-    persistent: false,
-    dbPort: await freePort(),
-    apiPort: await freePort(),
-    functionEnv,
-    log: (line) => console.log(`[stack] ${line}`),
-  })
-  : undefined;
+const stack = needsStack ? await startThrowawayStack(functionEnv, (line) => console.log(`[stack] ${line}`)) : undefined;
 
 try {
   if (stack) {
@@ -126,7 +111,6 @@ try {
   }
 } finally {
   await stack?.stop();
-  rmSync(scratch, { recursive: true, force: true });
 }
 
 async function withSql<T>(url: string, body: (sql: postgres.Sql) => Promise<T>): Promise<T> {
