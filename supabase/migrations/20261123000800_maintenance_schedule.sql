@@ -1,6 +1,6 @@
 -- Scheduled maintenance. Where pg_cron is installed (Supabase: Database > Extensions), a daily job
--- keeps partitions three months ahead. Without pg_cron, run the same SQL from any scheduler:
---   psql "$DB_URL" -c 'select evident.create_audit_partitions(3)'
+-- keeps partitions three months ahead. Without pg_cron, run the same from any scheduler:
+--   DB_URL=... npx evident maintain        (or: psql "$DB_URL" -c 'select evident.create_audit_partitions(3)')
 -- After enabling pg_cron on an existing project, call evident.schedule_maintenance() once.
 
 create function evident.schedule_maintenance()
@@ -11,7 +11,7 @@ set search_path = ''
 as $$
 begin
   if not exists (select 1 from pg_catalog.pg_extension where extname = 'pg_cron') then
-    return 'pg_cron is not installed: schedule evident.create_audit_partitions(3) daily with an external scheduler';
+    return 'pg_cron is not installed: run `npx evident maintain` (evident.create_audit_partitions(3)) daily from an external scheduler';
   end if;
   -- cron.schedule(name, ...) replaces a job of the same name, so this is idempotent.
   execute $sql$select cron.schedule('evident-partitions-ahead', '17 3 * * *', 'select evident.create_audit_partitions(3)')$sql$;

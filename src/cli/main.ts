@@ -1,0 +1,37 @@
+// evident <command> [options]. Exit codes: 0 done (or valid), 1 a problem was found, 2 could not run.
+import { maintain } from "./commands/maintain.ts";
+
+export const exitCodes = { ok: 0, problem: 1, couldNotRun: 2 } as const;
+
+const commands: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
+  maintain: { summary: "create audit_events partitions ahead (the job pg_cron runs daily)", run: maintain },
+};
+
+function usage(): string {
+  return [
+    "usage: evident <command> [options]",
+    "",
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`),
+    "",
+    "The database comes from DB_URL (as `npm run status` prints it) or DATABASE_URL.",
+  ].join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === "--help" || name === "-h") {
+    console.log(usage());
+    return name ? exitCodes.ok : exitCodes.couldNotRun;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`evident: unknown command ${name}\n\n${usage()}`);
+    return exitCodes.couldNotRun;
+  }
+  try {
+    return await command.run(args);
+  } catch (error) {
+    console.error(`evident ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    return exitCodes.couldNotRun;
+  }
+}
