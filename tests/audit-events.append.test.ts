@@ -91,7 +91,8 @@ describe("who may append", () => {
     ["an auditor (reads, does not write)", async () => ({ token: await userToken(await createMember(sql, org, "auditor")) }), 403, /admin or moderator/],
     ["a signed-in user of another organisation", async () => ({ token: await userToken(await createMember(sql, other, "admin")) }), 403, /admin or moderator/],
     ["a signed-in user with no membership", async () => ({ token: await userToken(await createUser(sql)) }), 403, /admin or moderator/],
-    ["the anon key", async () => ({ token: testStack.anonKey }), 403, /anon caller/],
+    ["the anon key", async () => ({ token: testStack.anonKey }), 403, /role \\"anon\\" may not/],
+    ["a signed-in user naming an organisation that does not exist (no existence probing)", async () => ({ token: await userToken(await createUser(sql)), org: crypto.randomUUID() }), 403, /admin or moderator/],
     ["no token at all", async () => ({}), 401, /authorization/i],
     ["an organisation that does not exist", async () => ({ token: serviceToken(), org: crypto.randomUUID() }), 404, /does not exist/],
   ];

@@ -1,10 +1,12 @@
 // evident <command> [options]. Exit codes: 0 done (or valid), 1 a problem was found, 2 could not run.
 import { maintain } from "./commands/maintain.ts";
+import { verify } from "./commands/verify.ts";
 
 export const exitCodes = { ok: 0, problem: 1, couldNotRun: 2 } as const;
 
 const commands: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
   maintain: { summary: "create audit_events partitions ahead (the job pg_cron runs daily)", run: maintain },
+  verify: { summary: "recompute every hash, signature and link; exit 1 on tampering", run: verify },
 };
 
 function usage(): string {
@@ -13,7 +15,8 @@ function usage(): string {
     "",
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`),
     "",
-    "The database comes from DB_URL (as `npm run status` prints it) or DATABASE_URL.",
+    "The database comes from DB_URL (as `npm run status` prints it) or DATABASE_URL;",
+    "signing keys from AUDIT_SIGNING_KEYS.",
   ].join("\n");
 }
 

@@ -73,7 +73,7 @@ begin
   raise exception using
     errcode = 'EVW01',
     message = format('%s on %s is refused: the audit trail is append-only', tg_op, tg_table_name),
-    hint = 'Corrections are new events that reference the original; retention runs through evident maintenance.';
+    hint = 'A correction is a new event that references the original.';
 end
 $$;
 

@@ -165,7 +165,7 @@ begin
         errcode = 'EVW02',
         message = format('DROP of %s %s is refused: it is part of the audit trail or its protection',
           dropped.object_type, dropped.object_identity),
-        hint = 'Expired months leave only through the retention function, which seals and archives them first.';
+        hint = 'Audit objects change only through Evident''s own migrations, which set evident.allow_audit_ddl.';
     end if;
   end loop;
 end

@@ -51,5 +51,5 @@ export async function authenticate(request: Request, verify: Verify): Promise<Ca
   if (claims.role === "authenticated" && typeof claims.sub === "string" && /^[0-9a-f-]{36}$/i.test(claims.sub)) {
     return { kind: "user", actorId: claims.sub.toLowerCase(), userId: claims.sub.toLowerCase() };
   }
-  throw new ApiError(403, "forbidden", `a ${String(claims.role ?? "token without a role")} caller may not use this endpoint; sign in or use the service role`);
+  throw new ApiError(403, "forbidden", `callers with role ${JSON.stringify(claims.role ?? null)} may not use this endpoint; sign in or use the service role`);
 }

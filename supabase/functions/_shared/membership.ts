@@ -9,7 +9,11 @@ export type MemberRole = "admin" | "auditor" | "moderator";
 export const writerRoles: MemberRole[] = ["admin", "moderator"];
 export const readerRoles: MemberRole[] = ["admin", "auditor"];
 
-/** 404 for an unknown organisation; 403 unless the caller is the service role or holds a role. */
+/**
+ * 403 unless the caller is the service role or holds one of the roles in the organisation. Only
+ * the service role learns that an organisation does not exist (404): a signed-in user gets the
+ * same 403 for an unknown organisation as for someone else's, so ids cannot be probed.
+ */
 export async function requireOrganizationRole(
   tx: WriterTransaction,
   caller: Caller,
@@ -22,9 +26,11 @@ export async function requireOrganizationRole(
     left join public.organization_members m
       on m.organization_id = o.id and m.user_id = ${caller.kind === "user" ? caller.userId : null}::uuid
     where o.id = ${organizationId}::uuid`;
-  if (!row) throw new ApiError(404, "not_found", `organization ${organizationId} does not exist`);
-  if (caller.kind === "service") return;
-  if (!row.role || !allowed.includes(row.role)) {
+  if (caller.kind === "service") {
+    if (!row) throw new ApiError(404, "not_found", `organization ${organizationId} does not exist`);
+    return;
+  }
+  if (!row?.role || !allowed.includes(row.role)) {
     throw new ApiError(403, "forbidden", `this requires the ${allowed.join(" or ")} role in organization ${organizationId}`);
   }
 }

@@ -35,12 +35,6 @@ const metadataRules: Record<string, z.ZodType> = {
   }),
 };
 
-export const knownEventTypes = [
-  "report_submitted", "decision_made", "sor_submitted", "appeal_filed", "appeal_decided", "ods_escalation",
-  "repeat_offender_action", "audit_access", "authority_data_request", "compliance_audit_completed",
-  "retention_action", "key_rotated", "consent_granted", "consent_withdrawn",
-] as const;
-
 export const eventInput = z.strictObject({
   event_type: text(1, 64).regex(eventTypePattern, "event_type is lower snake_case, optionally namespaced with dots (acme.user_banned)"),
   actor_id: text(1, 256),

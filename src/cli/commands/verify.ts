@@ -1,0 +1,81 @@
+// evident verify [--org <uuid>] [--from <timestamp>] [--to <timestamp>] [--json]
+// Recomputes every entry's hash and signature and every link, organisation by organisation,
+// streaming a page at a time. Without --to it also checks that the trail ends at the persisted
+// chain head (a deleted tail is otherwise invisible). Exit 0: valid; 1: tampering found, with the
+// first failing entry and the count of each kind; 2: could not run.
+// Keys: AUDIT_SIGNING_KEYS (every key any row names).
+import { parseArgs } from "node:util";
+import { Keyring } from "../../../supabase/functions/_shared/keyring.ts";
+import { canonicalTimestamp } from "../../../supabase/functions/_shared/time.ts";
+import { checkHead, verifyOrganization } from "../../../supabase/functions/_shared/verify.ts";
+import { cliDatabase } from "../database.ts";
+import { progress } from "../progress.ts";
+
+export async function verify(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      org: { type: "string" },
+      from: { type: "string" },
+      to: { type: "string" },
+      json: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  const from = values.from === undefined ? undefined : canonicalTimestamp(values.from);
+  const to = values.to === undefined ? undefined : canonicalTimestamp(values.to);
+  if (values.from !== undefined && !from) throw new Error(`--from ${values.from} is not an ISO 8601 timestamp with an offset`);
+  if (values.to !== undefined && !to) throw new Error(`--to ${values.to} is not an ISO 8601 timestamp with an offset`);
+  if (values.org !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(values.org)) {
+    throw new Error(`--org ${values.org} is not a UUID`);
+  }
+  const keyring = Keyring.forVerification(process.env.AUDIT_SIGNING_KEYS);
+
+  const sql = cliDatabase();
+  try {
+    const organizations = values.org
+      ? [values.org.toLowerCase()]
+      : (await sql`select distinct organization_id from evident.chain_heads order by 1`).map((r) => r.organization_id as string);
+    if (values.org) {
+      const [known] = await sql`select 1 from public.organizations where id = ${values.org}::uuid`;
+      if (!known) throw new Error(`organization ${values.org} does not exist`);
+    }
+
+    const reports = [];
+    for (const organizationId of organizations) {
+      const [{ total }] = await sql`select coalesce(max(seq), 0)::bigint as total from evident.chain_heads where organization_id = ${organizationId}::uuid`;
+      const bar = progress(`verifying ${organizationId}`, Number(total), values.json);
+      const summary = await verifyOrganization(sql, organizationId, keyring, {
+        from, to,
+        onProgress: (_, checked) => bar.update(checked),
+      });
+      bar.done();
+      const head = to === undefined ? await checkHead(sql, summary) : undefined;
+      reports.push({ ...summary, valid: summary.valid && (head?.matches ?? true), ...(head ? { head } : {}) });
+    }
+
+    const valid = reports.every((r) => r.valid);
+    if (values.json) {
+      console.log(JSON.stringify({ valid, organizations: reports }, null, 2));
+    } else {
+      for (const r of reports) {
+        if (r.valid) {
+          console.log(`ok        ${r.organization_id}: ${r.checked} entries verified${r.last_seq ? ` (through seq ${r.last_seq})` : ""}`);
+          continue;
+        }
+        const kinds = Object.entries(r.failures).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ");
+        console.log(`TAMPERED  ${r.organization_id}: ${r.checked} entries checked${kinds ? `; failures: ${kinds}` : ""}`);
+        if (r.first_failure) {
+          console.log(`          first failing entry: seq ${r.first_failure.seq} (id ${r.first_failure.id}): ${r.first_failure.failures.join(", ")}${r.first_failure.detail ? ` — ${r.first_failure.detail}` : ""}`);
+        }
+        if (r.head && !r.head.matches) {
+          console.log(`          the trail ends at seq ${r.last_seq ?? 0} but the chain head is at seq ${r.head.head_seq}: entries are missing or the head was moved`);
+        }
+      }
+      console.log(valid ? `valid: ${reports.length} organisation(s)` : "tampering found");
+    }
+    return valid ? 0 : 1;
+  } finally {
+    await sql.end();
+  }
+}

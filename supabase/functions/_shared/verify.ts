@@ -1,0 +1,82 @@
+// Verifying stored trails: streams each organisation's entries in seq order through a
+// ChainVerifier, a page at a time, so memory stays flat however long the trail is. Shared by the
+// CLI and (later) the audit-verify function.
+import { ChainVerifier, type ChainSummary, type EntryVerdict } from "./chain.ts";
+import type { Keyring } from "./keyring.ts";
+import { entryColumns, toEntry, type Queryable } from "./trail.ts";
+
+export interface VerifyOptions {
+  /** Only entries created at or after this instant (canonical or ISO timestamp). */
+  from?: string;
+  /** Only entries created before this instant. */
+  to?: string;
+  pageSize?: number;
+  /** Called after every page with the entries checked so far for this organisation. */
+  onProgress?: (organizationId: string, checked: number) => void;
+  /** Called for every entry that fails a check. */
+  onFailure?: (verdict: EntryVerdict) => void;
+}
+
+/**
+ * Verifies one organisation's chain. With `from`, the walk starts at the entry just before the
+ * range (its hash anchors the first link) without re-verifying everything earlier.
+ */
+export async function verifyOrganization(
+  sql: Queryable,
+  organizationId: string,
+  keyring: Keyring,
+  options: VerifyOptions = {},
+): Promise<ChainSummary> {
+  const pageSize = options.pageSize ?? 5000;
+  let start = { seq: 0, hash: null as string | null };
+  if (options.from) {
+    const [anchor] = await sql`
+      select seq, entry_hash from public.audit_events
+      where organization_id = ${organizationId}::uuid and created_at < ${options.from}::text::timestamptz
+      order by seq desc limit 1`;
+    if (anchor) start = { seq: Number(anchor.seq), hash: anchor.entry_hash };
+  }
+  const verifier = new ChainVerifier(organizationId, keyring, start);
+  let afterSeq = start.seq;
+  for (;;) {
+    const rows = await sql`
+      select ${sql(entryColumns as unknown as string[])} from evident.audit_entries
+      where organization_id = ${organizationId}::uuid and seq > ${afterSeq}
+        ${options.from ? sql`and created_at_instant >= ${options.from}::text::timestamptz` : sql``}
+        ${options.to ? sql`and created_at_instant < ${options.to}::text::timestamptz` : sql``}
+      order by seq
+      limit ${pageSize}`;
+    for (const row of rows) {
+      const verdict = verifier.push(toEntry(row));
+      if (verdict.failures.length > 0) options.onFailure?.(verdict);
+    }
+    if (rows.length === 0) break;
+    afterSeq = Number(rows[rows.length - 1].seq);
+    options.onProgress?.(organizationId, verifier.summary().checked);
+    if (rows.length < pageSize) break;
+  }
+  return verifier.summary();
+}
+
+export interface HeadCheck {
+  head_seq: number;
+  head_hash: string | null;
+  /** The walk ended exactly at the persisted head: nothing after it, nothing missing before it. */
+  matches: boolean;
+}
+
+/**
+ * Compares where a full walk ended with the persisted chain head. Deleting the newest entries
+ * leaves every remaining link intact; only this comparison (and, later, signed checkpoints that
+ * live outside the database) shows the tail is gone.
+ */
+export async function checkHead(sql: Queryable, summary: ChainSummary): Promise<HeadCheck> {
+  const [head] = await sql`select seq, entry_hash from evident.chain_heads where organization_id = ${summary.organization_id}::uuid`;
+  const headSeq = head ? Number(head.seq) : 0;
+  const headHash = head?.entry_hash ?? null;
+  return {
+    head_seq: headSeq,
+    head_hash: headHash,
+    matches: headSeq === (summary.last_seq ?? 0) && headHash === summary.last_hash,
+  };
+}
