@@ -1,18 +1,7 @@
 // `evident maintain`, run as a subprocess the way an operator or an external scheduler runs it.
-import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { repoRoot } from "../scripts/stack/config.ts";
+import { evident } from "./support/cli.ts";
 import { testStack } from "./support/stack.ts";
-
-const evident = (args: string[], env: Record<string, string> = {}) => {
-  const result = spawnSync(process.execPath, ["bin/evident.mjs", ...args], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? "", ...env },
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-};
 
 describe("evident maintain", () => {
   it("creates partitions ahead and reports coverage", () => {
