@@ -1,0 +1,39 @@
+// The root of a tree of any size, fed one leaf at a time in constant memory: keeps the roots of
+// the perfect subtrees that make up the leaves so far (at most one per bit of the count).
+import { emptyRoot, leafHash, nodeHash } from "./hash.ts";
+
+export class MerkleRoot {
+  #stack: Array<{ size: number; hash: Uint8Array }> = [];
+  #count = 0;
+
+  get size(): number {
+    return this.#count;
+  }
+
+  /** Adds a leaf by its data (for Evident: the raw bytes of an entry_hash). */
+  push(data: Uint8Array): void {
+    let node = { size: 1, hash: leafHash(data) };
+    // Two subtrees of equal size merge into one of twice the size, as in a binary counter.
+    while (this.#stack.length > 0 && this.#stack[this.#stack.length - 1].size === node.size) {
+      const left = this.#stack.pop()!;
+      node = { size: left.size * 2, hash: nodeHash(left.hash, node.hash) };
+    }
+    this.#stack.push(node);
+    this.#count += 1;
+  }
+
+  /** MTH of everything pushed so far (RFC 6962 section 2.1). */
+  root(): Uint8Array {
+    if (this.#stack.length === 0) return emptyRoot;
+    let hash = this.#stack[this.#stack.length - 1].hash;
+    for (let i = this.#stack.length - 2; i >= 0; i--) hash = nodeHash(this.#stack[i].hash, hash);
+    return hash;
+  }
+}
+
+/** Root of a list of leaves held in memory. */
+export function merkleRoot(leaves: Uint8Array[]): Uint8Array {
+  const tree = new MerkleRoot();
+  for (const leaf of leaves) tree.push(leaf);
+  return tree.root();
+}
