@@ -2,7 +2,7 @@
 // (git-ignored, mode 0600) unless the variables are already set in the environment. There is no
 // built-in default: a deployment sets its own with `supabase secrets set`.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { localSecretsFile, stateDir } from "./config.ts";
 import { formatEnv, parseEnv } from "./status-format.ts";
 
@@ -10,6 +10,7 @@ export function generateLocalSecrets(): Record<string, string> {
   return {
     AUDIT_SIGNING_KEYS: `local-1:${randomBytes(32).toString("base64url")}`,
     AUDIT_ACTIVE_KEY_ID: "local-1",
+    AUDIT_EXPORT_SIGNING_KEY: generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "der" }).toString("base64"),
   };
 }
 
@@ -19,6 +20,12 @@ export function loadLocalSecrets(): Record<string, string> {
     writeFileSync(localSecretsFile, formatEnv(generateLocalSecrets()), { mode: 0o600 });
   }
   const stored = parseEnv(readFileSync(localSecretsFile, "utf8"));
+  // Checkouts from before a secret existed get it added, keeping the ones they have.
+  const missing = Object.entries(generateLocalSecrets()).filter(([name]) => !(name in stored));
+  if (missing.length > 0) {
+    Object.assign(stored, Object.fromEntries(missing));
+    writeFileSync(localSecretsFile, formatEnv(stored), { mode: 0o600 });
+  }
   // Variables set in the environment win, so a developer can try production-like keys locally.
   for (const name of Object.keys(stored)) if (process.env[name]) stored[name] = process.env[name]!;
   return stored;

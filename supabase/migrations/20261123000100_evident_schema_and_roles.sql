@@ -15,6 +15,8 @@
 --   EVC03  created_at outside the inserting transaction or before the previous entry
 --   EVP01  no partition exists for the event's month
 --   EVM01  partition manifests are written only by sealing and verification
+--   EVM02  the month is already sealed; sealing never overwrites a manifest
+--   EVM03  the month has no manifest
 
 create schema if not exists evident;
 revoke all on schema evident from public;

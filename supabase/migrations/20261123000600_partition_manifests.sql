@@ -20,6 +20,8 @@ create table public.partition_manifests (
   constraint partition_manifests_month check (
     partition_start_date = date_trunc('month', partition_start_date)::date
     and partition_end_date = (partition_start_date + interval '1 month' - interval '1 day')::date
+    and partition_name = 'audit_events_' || lpad(extract(year from partition_start_date)::text, 4, '0')
+                         || '_' || lpad(extract(month from partition_start_date)::text, 2, '0')
   )
 );
 comment on table public.partition_manifests is

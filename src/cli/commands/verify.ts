@@ -1,13 +1,20 @@
 // evident verify [--org <uuid>] [--from <timestamp>] [--to <timestamp>] [--json]
+// evident verify --month YYYY-MM [--public-key <file.pem>] [--json]
 // Recomputes every entry's hash and signature and every link, organisation by organisation,
 // streaming a page at a time. Without --to it also checks that the trail ends at the persisted
 // chain head (a deleted tail is otherwise invisible). Exit 0: valid; 1: tampering found, with the
 // first failing entry and the count of each kind; 2: could not run.
+// With --month: re-verifies a sealed month against its manifest (signature, entries, roots) and
+// records the outcome on it (verified or tampered). The public key comes from --public-key, or is
+// derived from AUDIT_EXPORT_SIGNING_KEY.
 // Keys: AUDIT_SIGNING_KEYS (every key any row names).
 import { parseArgs } from "node:util";
 import { Keyring } from "../../../supabase/functions/_shared/keyring.ts";
 import { canonicalTimestamp } from "../../../supabase/functions/_shared/time.ts";
 import { checkHead, verifyOrganization } from "../../../supabase/functions/_shared/verify.ts";
+import { readFileSync } from "node:fs";
+import { ExportSigner } from "../../../supabase/functions/_shared/export-key.ts";
+import { monthBounds, verifySealedMonth } from "../../../supabase/functions/_shared/seal.ts";
 import { cliDatabase } from "../database.ts";
 import { progress } from "../progress.ts";
 
@@ -18,6 +25,8 @@ export async function verify(args: string[]): Promise<number> {
       org: { type: "string" },
       from: { type: "string" },
       to: { type: "string" },
+      month: { type: "string" },
+      "public-key": { type: "string" },
       json: { type: "boolean", default: false },
     },
     strict: true,
@@ -30,6 +39,7 @@ export async function verify(args: string[]): Promise<number> {
     throw new Error(`--org ${values.org} is not a UUID`);
   }
   const keyring = Keyring.forVerification(process.env.AUDIT_SIGNING_KEYS);
+  if (values.month !== undefined) return await verifyMonth(values.month, values["public-key"], keyring, values.json);
 
   const sql = cliDatabase();
   try {
@@ -75,6 +85,29 @@ export async function verify(args: string[]): Promise<number> {
       console.log(valid ? `valid: ${reports.length} organisation(s)` : "tampering found");
     }
     return valid ? 0 : 1;
+  } finally {
+    await sql.end();
+  }
+}
+
+async function verifyMonth(month: string, publicKeyFile: string | undefined, keyring: Keyring, json: boolean): Promise<number> {
+  const bounds = monthBounds(month);
+  if (!bounds) throw new Error(`--month ${month} is not of the form YYYY-MM`);
+  const publicKeyPem = publicKeyFile ? readFileSync(publicKeyFile, "utf8") : ExportSigner.fromEnv().publicKeyPem();
+  const sql = cliDatabase();
+  try {
+    const check = await verifySealedMonth(sql, bounds, keyring, publicKeyPem);
+    if (check.status === "not_sealed") {
+      console.error(`evident verify: ${month} has not been sealed`);
+      return 2;
+    }
+    if (json) console.log(JSON.stringify({ month, valid: check.valid, problems: check.problems, entry_failures: check.entry_failures }, null, 2));
+    else if (check.valid) console.log(`ok        ${month}: ${check.manifest.record_count} entries match the signed manifest (root ${check.manifest.checksum})`);
+    else {
+      console.log(`TAMPERED  ${month}:`);
+      for (const problem of check.problems) console.log(`          ${problem}`);
+    }
+    return check.valid ? 0 : 1;
   } finally {
     await sql.end();
   }

@@ -10,6 +10,8 @@ export const sqlStates = {
   chainClock: "EVC03",
   noPartition: "EVP01",
   manifestWrite: "EVM01",
+  alreadySealed: "EVM02",
+  notSealed: "EVM03",
 } as const;
 
 export type ErrorCode =

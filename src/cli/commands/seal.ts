@@ -1,0 +1,65 @@
+// evident seal --month YYYY-MM [--json]
+// Seals a finished month: verifies every entry in it, computes its RFC 6962 roots and aggregates,
+// signs the manifest with AUDIT_EXPORT_SIGNING_KEY (Ed25519), records it in partition_manifests
+// and publishes it to the archive folder (EVIDENT_ARCHIVE_DIR, default .evident/archive):
+//   manifests/YYYY-MM.json        {"manifest": <signed payload>, "signature": <base64 Ed25519>}
+//   keys/<signing_key_id>.pem     the public key that verifies it
+// Exit 0: sealed, or already sealed (never resealed); 1: the month does not verify, refused;
+// 2: could not run (including a month not yet finished).
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { ExportSigner } from "../../../supabase/functions/_shared/export-key.ts";
+import { Keyring } from "../../../supabase/functions/_shared/keyring.ts";
+import { monthBounds, sealMonth } from "../../../supabase/functions/_shared/seal.ts";
+import { cliDatabase } from "../database.ts";
+
+export function archiveDir(): string {
+  return path.resolve(process.env.EVIDENT_ARCHIVE_DIR || ".evident/archive");
+}
+
+export async function seal(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { month: { type: "string" }, json: { type: "boolean", default: false } },
+    strict: true,
+  });
+  if (!values.month) throw new Error("--month YYYY-MM is required");
+  const bounds = monthBounds(values.month);
+  if (!bounds) throw new Error(`--month ${values.month} is not of the form YYYY-MM`);
+  const keyring = Keyring.forVerification(process.env.AUDIT_SIGNING_KEYS);
+  const signer = ExportSigner.fromEnv();
+
+  const sql = cliDatabase();
+  try {
+    const outcome = await sealMonth(sql, bounds, keyring, signer, (n) => {
+      if (!values.json && process.stderr.isTTY) process.stderr.write(`\rsealing ${values.month}: ${n} entries`);
+    });
+    if (!values.json && process.stderr.isTTY) process.stderr.write("\r\u001b[2K");
+    if (outcome.status === "sealed") {
+      const dir = archiveDir();
+      mkdirSync(path.join(dir, "manifests"), { recursive: true });
+      mkdirSync(path.join(dir, "keys"), { recursive: true });
+      writeFileSync(path.join(dir, "manifests", `${values.month}.json`),
+        JSON.stringify({ manifest: outcome.manifest, signature: outcome.signature }, null, 2) + "\n", { flag: "wx" });
+      writeFileSync(path.join(dir, "keys", `${signer.keyId}.pem`), signer.publicKeyPem());
+    }
+    if (values.json) console.log(JSON.stringify(outcome, null, 2));
+    else if (outcome.status === "sealed") {
+      console.log(`sealed ${values.month}: ${outcome.manifest.record_count} entries from ${outcome.manifest.organization_roots.length} organisation(s), root ${outcome.manifest.checksum}, signed by ${outcome.manifest.signing_key_id}`);
+      console.log(`published to ${path.join(archiveDir(), "manifests", `${values.month}.json`)}`);
+    } else if (outcome.status === "already_sealed") {
+      console.log(`${values.month} was sealed at ${outcome.sealed_at}; a sealed month is never sealed again`);
+    } else if (outcome.status === "not_finished") {
+      console.error(`evident seal: ${values.month} is not finished yet (it ends at ${outcome.ends})`);
+    } else {
+      console.log(`refused: ${values.month} does not verify`);
+      for (const f of outcome.failures) {
+        console.log(`  ${f.organization_id}: first failing entry seq ${f.first_failure?.seq} (${f.first_failure?.failures.join(", ")})`);
+      }
+    }
+    return outcome.status === "sealed" || outcome.status === "already_sealed" ? 0 : outcome.status === "not_finished" ? 2 : 1;
+  } finally {
+    await sql.end();
+  }
+}

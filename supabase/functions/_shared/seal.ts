@@ -1,0 +1,245 @@
+// Sealing a finished month: verify every entry in it, compute the RFC 6962 roots (all entries in
+// (organization_id, seq) order, and each organisation's own), count what the transparency SQL
+// counts, sign the manifest with the export key and record it. Streams the month's entry hashes,
+// so memory does not grow with the month's size.
+import canonicalize from "canonicalize";
+import { hexToBytes } from "./crypto.ts";
+import { type ExportSigner, verifyExportSignature } from "./export-key.ts";
+import type { Keyring } from "./keyring.ts";
+import { manifestBytes, type ManifestPayload, manifestVersion, type OrganizationRoot } from "./manifest.ts";
+import { MerkleRoot } from "./merkle/root.ts";
+import type { Queryable } from "./trail.ts";
+import { verifyOrganization } from "./verify.ts";
+import type { ChainSummary } from "./chain.ts";
+
+export interface MonthBounds {
+  month: string;
+  partitionName: string;
+  start: string;
+  end: string;
+  startDate: string;
+  endDate: string;
+}
+
+/** YYYY-MM to the month's UTC bounds and its manifest's names; undefined if malformed. */
+export function monthBounds(month: string): MonthBounds | undefined {
+  const match = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(month);
+  if (!match) return undefined;
+  const year = Number(match[1]);
+  const index = Number(match[2]) - 1;
+  const next = new Date(Date.UTC(year, index + 1, 1));
+  const last = new Date(Date.UTC(year, index + 1, 0));
+  return {
+    month,
+    partitionName: `audit_events_${match[1]}_${match[2]}`,
+    start: `${month}-01T00:00:00.000000Z`,
+    end: `${next.toISOString().slice(0, 19)}.000000Z`,
+    startDate: `${month}-01`,
+    endDate: last.toISOString().slice(0, 10),
+  };
+}
+
+export type SealOutcome =
+  | { status: "sealed"; manifest: ManifestPayload; signature: string }
+  | { status: "already_sealed"; sealed_at: string }
+  | { status: "not_finished"; ends: string }
+  | { status: "does_not_verify"; failures: ChainSummary[] };
+
+export async function sealMonth(
+  sql: Queryable,
+  bounds: MonthBounds,
+  keyring: Keyring,
+  signer: ExportSigner,
+  onProgress?: (sealed: number) => void,
+): Promise<SealOutcome> {
+  const [clock] = await sql`
+    select evident.canonical_timestamp(now()) as now, now() >= ${bounds.end}::text::timestamptz as finished,
+      (select evident.canonical_timestamp(sealed_at) from public.partition_manifests where partition_name = ${bounds.partitionName}) as sealed_at`;
+  if (clock.sealed_at) return { status: "already_sealed", sealed_at: clock.sealed_at };
+  if (!clock.finished) return { status: "not_finished", ends: bounds.end };
+
+  const failures = await monthFailures(sql, bounds, keyring);
+  if (failures.length > 0) return { status: "does_not_verify", failures };
+
+  const { recordCount, checksum, roots } = await monthRoots(sql, bounds, onProgress);
+  const manifest: ManifestPayload = {
+    manifest_version: manifestVersion,
+    partition_name: bounds.partitionName,
+    partition_start_date: bounds.startDate,
+    partition_end_date: bounds.endDate,
+    record_count: recordCount,
+    checksum,
+    organization_roots: roots,
+    aggregates: await monthAggregates(sql, bounds),
+    sealed_at: clock.now,
+    signing_key_id: signer.keyId,
+  };
+  const signature = signer.sign(manifestBytes(manifest));
+  await sql`select evident.record_manifest(${sql.json({ ...manifest, signature } as never)})`;
+  return { status: "sealed", manifest, signature };
+}
+
+/** The month's roots: all entries in (organization_id, seq) order, and each organisation's. */
+export async function monthRoots(sql: Queryable, bounds: MonthBounds, onProgress?: (n: number) => void) {
+  const all = new MerkleRoot();
+  const roots: OrganizationRoot[] = [];
+  let current: { id: string; tree: MerkleRoot; first: number; last: number; lastHash: string } | undefined;
+  const close = () => {
+    if (!current) return;
+    roots.push({
+      organization_id: current.id,
+      first_seq: current.first,
+      last_seq: current.last,
+      count: current.tree.size,
+      root: Buffer.from(current.tree.root()).toString("hex"),
+      last_hash: current.lastHash,
+    });
+  };
+  const cursor = sql`
+    select organization_id, seq, entry_hash from public.audit_events
+    where created_at >= ${bounds.start}::text::timestamptz and created_at < ${bounds.end}::text::timestamptz
+    order by organization_id, seq`.cursor(5000);
+  for await (const rows of cursor) {
+    for (const row of rows) {
+      const leaf = hexToBytes(row.entry_hash);
+      let group = current;
+      if (!group || group.id !== row.organization_id) {
+        close();
+        group = current = { id: row.organization_id, tree: new MerkleRoot(), first: Number(row.seq), last: 0, lastHash: "" };
+      }
+      group.tree.push(leaf);
+      group.last = Number(row.seq);
+      group.lastHash = row.entry_hash;
+      all.push(leaf);
+    }
+    onProgress?.(all.size);
+  }
+  close();
+  return { recordCount: all.size, checksum: Buffer.from(all.root()).toString("hex"), roots };
+}
+
+/** Verifies every organisation's entries within the month; the summaries of those that fail. */
+async function monthFailures(sql: Queryable, bounds: MonthBounds, keyring: Keyring): Promise<ChainSummary[]> {
+  const organizations = (await sql`
+    select distinct organization_id from public.audit_events
+    where created_at >= ${bounds.start}::text::timestamptz and created_at < ${bounds.end}::text::timestamptz
+    order by 1`).map((r) => r.organization_id as string);
+  const failures: ChainSummary[] = [];
+  for (const organization of organizations) {
+    const summary = await verifyOrganization(sql, organization, keyring, { from: bounds.start, to: bounds.end });
+    if (!summary.valid) failures.push(summary);
+  }
+  return failures;
+}
+
+export type SealedMonthCheck =
+  | { status: "not_sealed" }
+  | { status: "checked"; valid: boolean; problems: string[]; entry_failures: ChainSummary[]; manifest: ManifestPayload };
+
+/**
+ * Re-verifies a sealed month against its manifest: the manifest's signature, every entry, and the
+ * roots and counts recomputed from the rows. Records the outcome on the manifest (verified or
+ * tampered).
+ */
+export async function verifySealedMonth(
+  sql: Queryable,
+  bounds: MonthBounds,
+  keyring: Keyring,
+  publicKeyPem: string,
+): Promise<SealedMonthCheck> {
+  const [row] = await sql`
+    select partition_name, partition_start_date::text as start_date, partition_end_date::text as end_date,
+      record_count, checksum, organization_roots, aggregates, evident.canonical_timestamp(sealed_at) as sealed_at,
+      signature, signing_key_id
+    from public.partition_manifests where partition_name = ${bounds.partitionName}`;
+  if (!row) return { status: "not_sealed" };
+  const manifest: ManifestPayload = {
+    manifest_version: manifestVersion,
+    partition_name: row.partition_name,
+    partition_start_date: row.start_date,
+    partition_end_date: row.end_date,
+    record_count: Number(row.record_count),
+    checksum: row.checksum,
+    organization_roots: row.organization_roots,
+    aggregates: row.aggregates,
+    sealed_at: row.sealed_at,
+    signing_key_id: row.signing_key_id,
+  };
+  const problems: string[] = [];
+  if (!verifyExportSignature(manifestBytes(manifest), row.signature, publicKeyPem)) {
+    problems.push(`the manifest's signature does not verify with the public key (key id ${row.signing_key_id})`);
+  }
+  const entryFailures = await monthFailures(sql, bounds, keyring);
+  for (const f of entryFailures) {
+    problems.push(`organization ${f.organization_id}: entry seq ${f.first_failure?.seq} fails (${f.first_failure?.failures.join(", ")})`);
+  }
+  const now = await monthRoots(sql, bounds);
+  if (now.recordCount !== manifest.record_count) problems.push(`the month holds ${now.recordCount} entries, the manifest ${manifest.record_count}`);
+  if (now.checksum !== manifest.checksum) problems.push(`the month's Merkle root is ${now.checksum}, the manifest's ${manifest.checksum}`);
+  const sealedRoots = new Map(manifest.organization_roots.map((r) => [r.organization_id, r]));
+  for (const root of now.roots) {
+    const sealed = sealedRoots.get(root.organization_id);
+    if (!sealed) problems.push(`organization ${root.organization_id} has entries the manifest does not list`);
+    // Compared in canonical form: jsonb keeps object keys in an order of its own.
+    else if (canonicalize(sealed) !== canonicalize(root)) {
+      problems.push(`organization ${root.organization_id}: entries ${root.first_seq}..${root.last_seq} (${root.count}) do not match the sealed ${sealed.first_seq}..${sealed.last_seq} (${sealed.count}) or their root`);
+    }
+    sealedRoots.delete(root.organization_id);
+  }
+  for (const missing of sealedRoots.keys()) problems.push(`organization ${missing}'s sealed entries are gone`);
+  const valid = problems.length === 0;
+  await sql`select evident.record_manifest_verification(${bounds.partitionName}, ${valid})`;
+  return { status: "checked", valid, problems, entry_failures: entryFailures, manifest };
+}
+
+/**
+ * What the transparency SQL counts, per organisation and per month of the events' own timestamp
+ * (the seed SQL filters on "timestamp", not on when Evident recorded them).
+ */
+export async function monthAggregates(sql: Queryable, bounds: MonthBounds): Promise<Record<string, unknown>> {
+  const rows = await sql`
+    select organization_id, to_char("timestamp" at time zone 'UTC', 'YYYY-MM') as month, event_type,
+      case event_type
+        when 'report_submitted' then metadata ->> 'report_type'
+        when 'decision_made' then metadata ->> 'action'
+        when 'appeal_decided' then metadata ->> 'outcome'
+      end as facet,
+      count(*)::int as n,
+      count(*) filter (where metadata ->> 'is_trusted_flagger' = 'true')::int as trusted,
+      coalesce(array_agg(distinct metadata ->> 'trusted_flagger_id') filter (where metadata ->> 'is_trusted_flagger' = 'true'), '{}') as flaggers
+    from public.audit_events
+    where created_at >= ${bounds.start}::text::timestamptz and created_at < ${bounds.end}::text::timestamptz
+    group by 1, 2, 3, 4
+    order by 1, 2, 3, 4`;
+  type Bucket = {
+    events: Record<string, number>;
+    report_types: Record<string, number>;
+    decision_actions: Record<string, number>;
+    appeal_outcomes: Record<string, number>;
+    trusted_flagger_reports: number;
+    trusted_flagger_ids: string[];
+  };
+  const byOrganization: Record<string, Record<string, Bucket>> = {};
+  const facetKey: Record<string, keyof Bucket> = {
+    report_submitted: "report_types",
+    decision_made: "decision_actions",
+    appeal_decided: "appeal_outcomes",
+  };
+  for (const row of rows) {
+    const months = (byOrganization[row.organization_id] ??= {});
+    const bucket = (months[row.month] ??= {
+      events: {}, report_types: {}, decision_actions: {}, appeal_outcomes: {}, trusted_flagger_reports: 0, trusted_flagger_ids: [],
+    });
+    bucket.events[row.event_type] = (bucket.events[row.event_type] ?? 0) + row.n;
+    const key = facetKey[row.event_type];
+    if (key && row.facet !== null) {
+      const counts = bucket[key] as Record<string, number>;
+      counts[row.facet] = (counts[row.facet] ?? 0) + row.n;
+    }
+    if (row.event_type === "report_submitted") {
+      bucket.trusted_flagger_reports += row.trusted;
+      bucket.trusted_flagger_ids = [...new Set([...bucket.trusted_flagger_ids, ...row.flaggers])].sort();
+    }
+  }
+  return { by_organization: byOrganization };
+}
