@@ -184,9 +184,12 @@ describe("evident verify --month", () => {
       await tx`update evident.chain_heads h set seq = 6, entry_hash = e.entry_hash, created_at = e.created_at
         from public.audit_events e where e.organization_id = h.organization_id and e.seq = 6 and h.organization_id = ${orgB}`;
     });
-    // The newest entry and the head are both gone back one step: the chain alone still verifies ...
-    expect(evident(["verify", "--org", orgB], { DB_URL: testStack.dbUrl, AUDIT_SIGNING_KEYS: testStack.signingKeys }).code).toBe(0);
-    // ... but the sealed month does not.
+    // The newest entry is gone and the head rewound to match: every remaining link holds, but the
+    // checkpoint sealing signed names the missing entry ...
+    const chain = evident(["verify", "--org", orgB], { DB_URL: testStack.dbUrl, AUDIT_SIGNING_KEYS: testStack.signingKeys });
+    expect(chain.code).toBe(1);
+    expect(chain.stdout).toMatch(/no longer holds entry seq 7, which the checkpoint of .* signed/);
+    // ... and the sealed month no longer matches its manifest.
     const run = verifyCli(["--month", month, "--json"]);
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout);

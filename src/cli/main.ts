@@ -1,4 +1,5 @@
 // evident <command> [options]. Exit codes: 0 done (or valid), 1 a problem was found, 2 could not run.
+import { checkpoint } from "./commands/checkpoint.ts";
 import { maintain } from "./commands/maintain.ts";
 import { seal } from "./commands/seal.ts";
 import { verify } from "./commands/verify.ts";
@@ -8,6 +9,7 @@ export const exitCodes = { ok: 0, problem: 1, couldNotRun: 2 } as const;
 const commands: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
   maintain: { summary: "create audit_events partitions ahead (the job pg_cron runs daily)", run: maintain },
   verify: { summary: "recompute every hash, signature and link; exit 1 on tampering", run: verify },
+  checkpoint: { summary: "sign and publish every chain head that moved (run every few minutes)", run: checkpoint },
   seal: { summary: "seal a finished month: verify it, sign its Merkle root, publish the manifest", run: seal },
 };
 

@@ -17,6 +17,7 @@
 --   EVM01  partition manifests are written only by sealing and verification
 --   EVM02  the month is already sealed; sealing never overwrites a manifest
 --   EVM03  the month has no manifest
+--   EVK01  a checkpoint names an entry the trail does not hold
 
 create schema if not exists evident;
 revoke all on schema evident from public;

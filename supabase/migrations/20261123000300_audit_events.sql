@@ -10,7 +10,8 @@
 create table evident.protected_relations (
   relid oid primary key,
   kind text not null check (kind in (
-    'parent', 'partition', 'default_partition', 'chain_heads', 'manifests', 'idempotency_keys', 'registry')),
+    'parent', 'partition', 'default_partition', 'chain_heads', 'manifests', 'idempotency_keys', 'registry',
+    'checkpoints')),
   -- The one write privilege anyone but the owner may hold on an audit object: INSERT, for the
   -- writer role, on the relations the append path fills.
   writer_may_insert boolean not null default false

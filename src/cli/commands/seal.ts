@@ -8,15 +8,13 @@
 // 2: could not run (including a month not yet finished).
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { checkpointHeads } from "../../../supabase/functions/_shared/checkpoint.ts";
 import { parseArgs } from "node:util";
 import { ExportSigner } from "../../../supabase/functions/_shared/export-key.ts";
 import { Keyring } from "../../../supabase/functions/_shared/keyring.ts";
 import { monthBounds, sealMonth } from "../../../supabase/functions/_shared/seal.ts";
+import { archiveDir, publishCheckpoint, publishKey } from "../archive.ts";
 import { cliDatabase } from "../database.ts";
-
-export function archiveDir(): string {
-  return path.resolve(process.env.EVIDENT_ARCHIVE_DIR || ".evident/archive");
-}
 
 export async function seal(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -39,10 +37,16 @@ export async function seal(args: string[]): Promise<number> {
     if (outcome.status === "sealed") {
       const dir = archiveDir();
       mkdirSync(path.join(dir, "manifests"), { recursive: true });
-      mkdirSync(path.join(dir, "keys"), { recursive: true });
       writeFileSync(path.join(dir, "manifests", `${values.month}.json`),
         JSON.stringify({ manifest: outcome.manifest, signature: outcome.signature }, null, 2) + "\n", { flag: "wx" });
-      writeFileSync(path.join(dir, "keys", `${signer.keyId}.pem`), signer.publicKeyPem());
+      publishKey(dir, signer);
+      // Every seal also checkpoints the month's organisations, so their newest entries are covered too.
+      const organizations = outcome.manifest.organization_roots.map((r) => r.organization_id);
+      if (organizations.length > 0) {
+        const run = await checkpointHeads(sql, signer, organizations);
+        for (const signed of run.signed) publishCheckpoint(dir, signed);
+        for (const r of run.refused) console.error(`evident seal: not checkpointed: ${r.organization_id} at seq ${r.seq}: ${r.reason}`);
+      }
     }
     if (values.json) console.log(JSON.stringify(outcome, null, 2));
     else if (outcome.status === "sealed") {

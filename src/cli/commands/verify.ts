@@ -1,8 +1,10 @@
-// evident verify [--org <uuid>] [--from <timestamp>] [--to <timestamp>] [--json]
+// evident verify [--org <uuid>] [--from <timestamp>] [--to <timestamp>] [--archive <dir>] [--json]
 // evident verify --month YYYY-MM [--public-key <file.pem>] [--json]
 // Recomputes every entry's hash and signature and every link, organisation by organisation,
 // streaming a page at a time. Without --to it also checks that the trail ends at the persisted
-// chain head (a deleted tail is otherwise invisible). Exit 0: valid; 1: tampering found, with the
+// chain head, and that it still holds the entry its latest signed checkpoint names (in the database,
+// and with --archive also the archived one, whose signature is checked: a deleted tail with a
+// rewound head is otherwise invisible). Exit 0: valid; 1: tampering found, with the
 // first failing entry and the count of each kind; 2: could not run.
 // With --month: re-verifies a sealed month against its manifest (signature, entries, roots) and
 // records the outcome on it (verified or tampered). The public key comes from --public-key, or is
@@ -13,6 +15,10 @@ import { Keyring } from "../../../supabase/functions/_shared/keyring.ts";
 import { canonicalTimestamp } from "../../../supabase/functions/_shared/time.ts";
 import { checkHead, verifyOrganization } from "../../../supabase/functions/_shared/verify.ts";
 import { readFileSync } from "node:fs";
+import { checkpointBytes, checkpointProblem } from "../../../supabase/functions/_shared/checkpoint.ts";
+import { verifyExportSignature } from "../../../supabase/functions/_shared/export-key.ts";
+import type { Queryable } from "../../../supabase/functions/_shared/trail.ts";
+import { latestArchivedCheckpoint } from "../archive.ts";
 import { ExportSigner } from "../../../supabase/functions/_shared/export-key.ts";
 import { monthBounds, verifySealedMonth } from "../../../supabase/functions/_shared/seal.ts";
 import { cliDatabase } from "../database.ts";
@@ -26,6 +32,7 @@ export async function verify(args: string[]): Promise<number> {
       from: { type: "string" },
       to: { type: "string" },
       month: { type: "string" },
+      archive: { type: "string" },
       "public-key": { type: "string" },
       json: { type: "boolean", default: false },
     },
@@ -40,6 +47,7 @@ export async function verify(args: string[]): Promise<number> {
   }
   const keyring = Keyring.forVerification(process.env.AUDIT_SIGNING_KEYS);
   if (values.month !== undefined) return await verifyMonth(values.month, values["public-key"], keyring, values.json);
+  const archivePublicKey = values.archive === undefined ? undefined : publicKeyFrom(values["public-key"]);
 
   const sql = cliDatabase();
   try {
@@ -61,7 +69,15 @@ export async function verify(args: string[]): Promise<number> {
       });
       bar.done();
       const head = to === undefined ? await checkHead(sql, summary) : undefined;
-      reports.push({ ...summary, valid: summary.valid && (head?.matches ?? true), ...(head ? { head } : {}) });
+      const checkpoint_problems = to === undefined
+        ? await checkpointProblems(sql, organizationId, values.archive, archivePublicKey)
+        : [];
+      reports.push({
+        ...summary,
+        valid: summary.valid && (head?.matches ?? true) && checkpoint_problems.length === 0,
+        ...(head ? { head } : {}),
+        checkpoint_problems,
+      });
     }
 
     const valid = reports.every((r) => r.valid);
@@ -78,6 +94,7 @@ export async function verify(args: string[]): Promise<number> {
         if (r.first_failure) {
           console.log(`          first failing entry: seq ${r.first_failure.seq} (id ${r.first_failure.id}): ${r.first_failure.failures.join(", ")}${r.first_failure.detail ? ` — ${r.first_failure.detail}` : ""}`);
         }
+        for (const problem of r.checkpoint_problems) console.log(`          ${problem}`);
         if (r.head && !r.head.matches) {
           console.log(`          the trail ends at seq ${r.last_seq ?? 0} but the chain head is at seq ${r.head.head_seq}: entries are missing or the head was moved`);
         }
@@ -93,7 +110,7 @@ export async function verify(args: string[]): Promise<number> {
 async function verifyMonth(month: string, publicKeyFile: string | undefined, keyring: Keyring, json: boolean): Promise<number> {
   const bounds = monthBounds(month);
   if (!bounds) throw new Error(`--month ${month} is not of the form YYYY-MM`);
-  const publicKeyPem = publicKeyFile ? readFileSync(publicKeyFile, "utf8") : ExportSigner.fromEnv().publicKeyPem();
+  const publicKeyPem = publicKeyFrom(publicKeyFile);
   const sql = cliDatabase();
   try {
     const check = await verifySealedMonth(sql, bounds, keyring, publicKeyPem);
@@ -111,4 +128,33 @@ async function verifyMonth(month: string, publicKeyFile: string | undefined, key
   } finally {
     await sql.end();
   }
+}
+
+/** The export public key: from a PEM file, or derived from AUDIT_EXPORT_SIGNING_KEY. */
+function publicKeyFrom(file: string | undefined): string {
+  return file ? readFileSync(file, "utf8") : ExportSigner.fromEnv().publicKeyPem();
+}
+
+/** The trail must still hold what the latest checkpoints signed: the database's and the archive's. */
+async function checkpointProblems(sql: Queryable, organizationId: string, archive?: string, publicKeyPem?: string): Promise<string[]> {
+  const problems: string[] = [];
+  const [stored] = await sql`
+    select organization_id, seq, entry_hash, evident.canonical_timestamp(checkpointed_at) as checkpointed_at
+    from evident.checkpoints where organization_id = ${organizationId}::uuid order by seq desc limit 1`;
+  if (stored) {
+    const problem = await checkpointProblem(sql, { ...stored, seq: Number(stored.seq) } as never);
+    if (problem) problems.push(problem);
+  }
+  if (archive !== undefined) {
+    const archived = latestArchivedCheckpoint(archive, organizationId);
+    if (archived) {
+      if (!verifyExportSignature(checkpointBytes(archived.checkpoint), archived.signature, publicKeyPem!)) {
+        problems.push(`the archived checkpoint at seq ${archived.checkpoint.seq} does not verify with the public key`);
+      } else {
+        const problem = await checkpointProblem(sql, archived.checkpoint);
+        if (problem) problems.push(`archive: ${problem}`);
+      }
+    }
+  }
+  return problems;
 }
