@@ -8,6 +8,7 @@ import path from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbedded, type Database } from "../scripts/stack/database.ts";
+import { generateLocalSecrets } from "../scripts/stack/secrets.ts";
 import { freePort, type Stack, startStack } from "../scripts/stack/stack.ts";
 import { ChainVerifier } from "../supabase/functions/_shared/chain.ts";
 import { Keyring } from "../supabase/functions/_shared/keyring.ts";
@@ -34,7 +35,7 @@ beforeAll(async () => {
     persistent: true,
     dbPort,
     apiPort: await freePort(),
-    functionEnv: { AUDIT_SIGNING_KEYS: signingKeys, AUDIT_ACTIVE_KEY_ID: "crash-1" },
+    functionEnv: { ...generateLocalSecrets(), AUDIT_SIGNING_KEYS: signingKeys, AUDIT_ACTIVE_KEY_ID: "crash-1" },
   });
   sql = postgres(database.url, { max: 2, onnotice: () => {} });
 });

@@ -103,6 +103,21 @@ comment on function evident.lock_chain_head(uuid) is
 revoke execute on function evident.lock_chain_head(uuid) from public;
 grant execute on function evident.lock_chain_head(uuid) to evident_writer;
 
+-- Where an organisation's chain ends, for verifiers running as the writer (the verification
+-- endpoint), who may not read chain_heads itself. Read-only; no lock.
+create function evident.read_chain_head(organization uuid)
+returns table (seq bigint, entry_hash text)
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select h.seq, h.entry_hash from evident.chain_heads h where h.organization_id = organization
+$$;
+comment on function evident.read_chain_head(uuid) is 'An organisation''s chain head (seq, entry_hash), read-only.';
+revoke execute on function evident.read_chain_head(uuid) from public;
+grant execute on function evident.read_chain_head(uuid) to evident_writer;
+
 -- Statement trigger on audit_events and on every partition (a row inserted into a partition by
 -- name fires the partition's statement triggers, not the parent's). Definer: the head is closed
 -- to every other role.

@@ -15,6 +15,7 @@ export const testStack = {
   get jwtSecret() { return required("EVIDENT_TEST_JWT_SECRET"); },
   get signingKeys() { return required("EVIDENT_TEST_AUDIT_SIGNING_KEYS"); },
   get activeKeyId() { return required("EVIDENT_TEST_AUDIT_ACTIVE_KEY_ID"); },
+  get exportSigningKey() { return required("EVIDENT_TEST_AUDIT_EXPORT_SIGNING_KEY"); },
 };
 
 export function functionUrl(name: string, query: Record<string, string> = {}): string {

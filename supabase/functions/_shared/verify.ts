@@ -71,7 +71,7 @@ export interface HeadCheck {
  * live outside the database) shows the tail is gone.
  */
 export async function checkHead(sql: Queryable, summary: ChainSummary): Promise<HeadCheck> {
-  const [head] = await sql`select seq, entry_hash from evident.chain_heads where organization_id = ${summary.organization_id}::uuid`;
+  const [head] = await sql`select seq, entry_hash from evident.read_chain_head(${summary.organization_id}::uuid)`;
   const headSeq = head ? Number(head.seq) : 0;
   const headHash = head?.entry_hash ?? null;
   return {

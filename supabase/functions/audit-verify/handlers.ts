@@ -1,0 +1,73 @@
+import { z } from "zod";
+import { appendEvents } from "../_shared/append.ts";
+import type { Caller } from "../_shared/auth.ts";
+import { asWriter, type Sql } from "../_shared/db.ts";
+import { checkStoredEntry } from "../_shared/entry-check.ts";
+import { ApiError } from "../_shared/errors.ts";
+import { json } from "../_shared/http.ts";
+import type { Keyring } from "../_shared/keyring.ts";
+import { readerRoles, requireOrganizationRole } from "../_shared/membership.ts";
+import { eventInput } from "../_shared/schemas/events.ts";
+import { describeIssues, timestamp, uuid } from "../_shared/schemas/values.ts";
+import { checkHead, verifyOrganization } from "../_shared/verify.ts";
+
+export interface Context {
+  sql: Sql;
+  keyring: Keyring;
+  caller: Caller;
+}
+
+const query = z.union([
+  z.strictObject({ log_id: uuid }),
+  z.strictObject({ organization_id: uuid, start: timestamp.optional(), end: timestamp.optional() }),
+]);
+
+export async function verifyHandler(request: Request, { sql, keyring, caller }: Context): Promise<Response> {
+  const raw = Object.fromEntries(new URL(request.url).searchParams);
+  const parsed = query.safeParse(raw);
+  if (!parsed.success) {
+    throw new ApiError(400, "invalid_request", "give log_id, or organization_id with an optional start and end (ISO 8601 timestamps)", {
+      issues: describeIssues(parsed.error),
+    });
+  }
+  const params = parsed.data;
+  const result = await asWriter(sql, async (tx) => {
+    if ("log_id" in params) {
+      const found = await checkStoredEntry(tx, params.log_id, keyring);
+      // Only the service role may learn that an entry id does not exist; members get the same
+      // refusal as for another organisation's entry.
+      if (!found) {
+        if (caller.kind === "service") throw new ApiError(404, "not_found", `no entry ${params.log_id}`);
+        throw new ApiError(403, "forbidden", `this requires the ${readerRoles.join(" or ")} role in the entry's organization`);
+      }
+      await requireOrganizationRole(tx, caller, found.organization_id, readerRoles);
+      const { verdict } = found;
+      const valid = verdict.failures.length === 0;
+      await record(tx, caller, found.organization_id, { scope: "entry", log_id: params.log_id, seq: verdict.seq, valid, failures: verdict.failures }, keyring);
+      return { organization_id: found.organization_id, scope: "entry", valid, entry: verdict };
+    }
+    await requireOrganizationRole(tx, caller, params.organization_id, readerRoles);
+    const summary = await verifyOrganization(tx, params.organization_id, keyring, { from: params.start, to: params.end });
+    const head = params.end === undefined ? await checkHead(tx, summary) : undefined;
+    const valid = summary.valid && (head?.matches ?? true);
+    await record(tx, caller, params.organization_id, {
+      scope: "range", start: params.start ?? null, end: params.end ?? null, checked: summary.checked, valid,
+      failures: summary.failures, first_failure_seq: summary.first_failure?.seq ?? null,
+    }, keyring);
+    return { ...summary, scope: "range", valid, ...(head ? { head } : {}) };
+  });
+  return json(200, result);
+}
+
+async function record(tx: Parameters<typeof appendEvents>[0], caller: Caller, organizationId: string, metadata: Record<string, unknown>, keyring: Keyring) {
+  const event = eventInput.parse({
+    event_type: "audit_verification",
+    actor_id: caller.actorId,
+    actor_type: caller.kind === "service" ? "service" : "user",
+    target_id: organizationId,
+    target_type: "audit_trail",
+    action: "verify",
+    metadata,
+  });
+  await appendEvents(tx, organizationId, [event], keyring);
+}
