@@ -37,23 +37,25 @@ export async function verifyOrganization(
     if (anchor) start = { seq: Number(anchor.seq), hash: anchor.entry_hash };
   }
   const verifier = new ChainVerifier(organizationId, keyring, start);
-  let afterSeq = start.seq;
-  for (;;) {
-    const rows = await sql`
-      select ${sql(entryColumns as unknown as string[])} from evident.audit_entries
-      where organization_id = ${organizationId}::uuid and seq > ${afterSeq}
-        ${options.from ? sql`and created_at_instant >= ${options.from}::text::timestamptz` : sql``}
-        ${options.to ? sql`and created_at_instant < ${options.to}::text::timestamptz` : sql``}
-      order by seq
-      limit ${pageSize}`;
+  const page = (afterSeq: number) => sql`
+    select ${sql(entryColumns as unknown as string[])} from evident.audit_entries
+    where organization_id = ${organizationId}::uuid and seq > ${afterSeq}
+      ${options.from ? sql`and created_at_instant >= ${options.from}::text::timestamptz` : sql``}
+      ${options.to ? sql`and created_at_instant < ${options.to}::text::timestamptz` : sql``}
+    order by seq
+    limit ${pageSize}`.execute();
+  // The next page is on its way while this one is checked: reading and hashing overlap. At most
+  // two pages are held at once, so memory stays flat.
+  let next: ReturnType<typeof page> | undefined = page(start.seq);
+  while (next) {
+    const rows: Array<Record<string, unknown>> = await next;
+    if (rows.length === 0) break;
+    next = rows.length < pageSize ? undefined : page(Number(rows[rows.length - 1].seq));
     for (const row of rows) {
       const verdict = verifier.push(toEntry(row));
       if (verdict.failures.length > 0) options.onFailure?.(verdict);
     }
-    if (rows.length === 0) break;
-    afterSeq = Number(rows[rows.length - 1].seq);
     options.onProgress?.(organizationId, verifier.summary().checked);
-    if (rows.length < pageSize) break;
   }
   return verifier.summary();
 }
