@@ -208,6 +208,17 @@ describe("evident verify --month", () => {
     expect(JSON.parse(run.stdout).problems[0]).toMatch(/signature does not verify/);
   });
 
+  it("catches a manifest edited in the database: its signature no longer verifies", async () => {
+    await sql.begin(async (tx) => {
+      await tx`set local session_replication_role = replica`;
+      await tx`update public.partition_manifests set record_count = 10, verification_status = 'verified' where partition_name = 'audit_events_2026_08'`;
+    });
+    const run = verifyCli(["--month", month, "--json"]);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).problems[0]).toMatch(/the manifest's signature does not verify/);
+    expect((await status()).verification_status).toBe("tampered");
+  });
+
   it("exits 2 for a month that was never sealed", () => {
     const run = verifyCli(["--month", "2026-04"]);
     expect(run.code).toBe(2);
