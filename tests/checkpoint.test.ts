@@ -1,10 +1,9 @@
 // Signed checkpoints catch what the chain cannot: the newest entries deleted and the head rewound
 // to match. The database's checkpoints catch it while they stand; the archived copy, whose
 // signature is checked, catches it even after a superuser deletes those too.
-import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { newExportKey, scratchArchive } from "./support/archive.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkpointBytes } from "../supabase/functions/_shared/checkpoint.ts";
 import { verifyExportSignature } from "../supabase/functions/_shared/export-key.ts";
@@ -13,11 +12,12 @@ import { evident } from "./support/cli.ts";
 import { adminSql, testStack } from "./support/stack.ts";
 
 const sql = adminSql();
-const archive = mkdtempSync(path.join(tmpdir(), "evident-checkpoints-"));
-const exportKey = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "der" }).toString("base64");
+const scratch = scratchArchive("checkpoints");
+const archive = scratch.dir;
+const exportKey = newExportKey();
 afterAll(async () => {
   await sql.end();
-  rmSync(archive, { recursive: true, force: true });
+  scratch.remove();
 });
 
 const cli = (args: string[], env: Record<string, string> = {}) =>

@@ -1,9 +1,7 @@
 // The rotation runbook (docs/runbooks/key-rotation.md), run command by command: old entries keep
 // verifying with their own key, new ones with the new key, and the rotation is in the chain.
-import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
+import { newExportKey, scratchArchive } from "./support/archive.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExportSigner } from "../supabase/functions/_shared/export-key.ts";
 import { appendAs, createOrganization, keyring, sampleEvent, serviceToken } from "./support/api.ts";
@@ -12,10 +10,11 @@ import { evident } from "./support/cli.ts";
 import { adminSql, testStack } from "./support/stack.ts";
 
 const sql = adminSql();
-const archive = mkdtempSync(path.join(tmpdir(), "evident-rotation-"));
+const scratch = scratchArchive("rotation");
+const archive = scratch.dir;
 afterAll(async () => {
   await sql.end();
-  rmSync(archive, { recursive: true, force: true });
+  scratch.remove();
 });
 
 let org: string;
@@ -81,7 +80,7 @@ describe("rotating the HMAC key", () => {
 
 describe("rotating the Ed25519 export key", () => {
   it("keeps months sealed under the old key verifiable with its published public key", async () => {
-    const oldKey = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "der" }).toString("base64");
+    const oldKey = newExportKey();
     const sealedOrg = await createOrganization(sql, "sealed before rotation");
     await backfillMonth(sql, sealedOrg, "2026-03", [sampleEvent(), sampleEvent()], keyring());
     const base = { DB_URL: testStack.dbUrl, AUDIT_SIGNING_KEYS: testStack.signingKeys, EVIDENT_ARCHIVE_DIR: archive };

@@ -1,9 +1,9 @@
 // evident seal: a finished month becomes a signed manifest whose roots anyone can recompute, is
 // published to the archive, is never sealed twice, and is refused when the month does not verify.
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { newExportKey, scratchArchive } from "./support/archive.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hexToBytes } from "../supabase/functions/_shared/crypto.ts";
 import { verifyExportSignature } from "../supabase/functions/_shared/export-key.ts";
@@ -15,11 +15,12 @@ import { evident } from "./support/cli.ts";
 import { adminSql, testStack } from "./support/stack.ts";
 
 const sql = adminSql();
-const archive = mkdtempSync(path.join(tmpdir(), "evident-archive-"));
-const exportKey = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "der" }).toString("base64");
+const scratch = scratchArchive("archive");
+const archive = scratch.dir;
+const exportKey = newExportKey();
 afterAll(async () => {
   await sql.end();
-  rmSync(archive, { recursive: true, force: true });
+  scratch.remove();
 });
 
 const sealCli = (args: string[], env: Record<string, string> = {}) =>
@@ -202,7 +203,7 @@ describe("evident verify --month", () => {
   });
 
   it("fails a manifest signed by another key", () => {
-    const other = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "der" }).toString("base64");
+    const other = newExportKey();
     const run = verifyCli(["--month", month, "--json"], { AUDIT_EXPORT_SIGNING_KEY: other });
     expect(run.code).toBe(1);
     expect(JSON.parse(run.stdout).problems[0]).toMatch(/signature does not verify/);

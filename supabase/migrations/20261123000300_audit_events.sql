@@ -78,12 +78,22 @@ begin
 end
 $$;
 
-create trigger _010_refuse_update before update on public.audit_events
-  for each row execute function evident.tg_audit_events__refuse_change();
-create trigger _010_refuse_delete before delete on public.audit_events
-  for each row execute function evident.tg_audit_events__refuse_change();
-create trigger _010_refuse_truncate before truncate on public.audit_events
-  for each statement execute function evident.tg_audit_events__refuse_change();
+-- The three triggers that make a table append-only for everyone they reach. Used for the trail
+-- and for every table of its evidence (idempotency keys, checkpoints).
+create function evident.make_append_only(target regclass)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  execute format('create trigger _010_refuse_update before update on %s for each row execute function evident.tg_audit_events__refuse_change()', target);
+  execute format('create trigger _010_refuse_delete before delete on %s for each row execute function evident.tg_audit_events__refuse_change()', target);
+  execute format('create trigger _010_refuse_truncate before truncate on %s for each statement execute function evident.tg_audit_events__refuse_change()', target);
+end
+$$;
+revoke execute on function evident.make_append_only(regclass) from public;
+
+select evident.make_append_only('public.audit_events');
 
 -- Rows whose month has no partition land here only to be refused: a clear error, never a catch-all.
 create table evident.audit_events_unpartitioned partition of public.audit_events default;

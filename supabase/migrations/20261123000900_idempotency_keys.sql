@@ -21,12 +21,7 @@ create policy idempotency_keys_select_writer on evident.idempotency_keys
 create policy idempotency_keys_insert_writer on evident.idempotency_keys
   for insert to evident_writer with check (true);
 
-create trigger _010_refuse_update before update on evident.idempotency_keys
-  for each row execute function evident.tg_audit_events__refuse_change();
-create trigger _010_refuse_delete before delete on evident.idempotency_keys
-  for each row execute function evident.tg_audit_events__refuse_change();
-create trigger _010_refuse_truncate before truncate on evident.idempotency_keys
-  for each statement execute function evident.tg_audit_events__refuse_change();
+select evident.make_append_only('evident.idempotency_keys');
 
 insert into evident.protected_relations (relid, kind, writer_may_insert)
 values ('evident.idempotency_keys'::regclass, 'idempotency_keys', true);

@@ -21,12 +21,7 @@ comment on table evident.checkpoints is
 alter table evident.checkpoints enable row level security;
 revoke all on evident.checkpoints from public, anon, authenticated, service_role;
 
-create trigger _010_refuse_update before update on evident.checkpoints
-  for each row execute function evident.tg_audit_events__refuse_change();
-create trigger _010_refuse_delete before delete on evident.checkpoints
-  for each row execute function evident.tg_audit_events__refuse_change();
-create trigger _010_refuse_truncate before truncate on evident.checkpoints
-  for each statement execute function evident.tg_audit_events__refuse_change();
+select evident.make_append_only('evident.checkpoints');
 
 insert into evident.protected_relations (relid, kind) values ('evident.checkpoints'::regclass, 'checkpoints');
 
