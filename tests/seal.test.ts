@@ -1,7 +1,7 @@
 // evident seal: a finished month becomes a signed manifest whose roots anyone can recompute, is
 // published to the archive, is never sealed twice, and is refused when the month does not verify.
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { newExportKey, scratchArchive } from "./support/archive.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -135,6 +135,17 @@ describe("evident seal", () => {
     expect(run.stdout).toMatch(new RegExp(`refused: 2026-06 does not verify\\n  ${org}: first failing entry seq 3 \\(hash\\)`));
     expect(await sql`select 1 from public.partition_manifests where partition_name = 'audit_events_2026_06'`).toHaveLength(0);
     expect(existsSync(path.join(archive, "manifests", "2026-06.json"))).toBe(false);
+  });
+
+  it("refuses to seal over a manifest file this database did not write", async () => {
+    const org = await createOrganization(sql, "stray archive file");
+    await backfillMonth(sql, org, "2026-04", [sampleEvent()], keyring());
+    mkdirSync(path.join(archive, "manifests"), { recursive: true });
+    writeFileSync(path.join(archive, "manifests", "2026-04.json"), "{}");
+    const run = sealCli(["--month", "2026-04"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/already holds .*2026-04\.json, which this database did not seal/);
+    expect(await sql`select 1 from public.partition_manifests where partition_name = 'audit_events_2026_04'`).toHaveLength(0);
   });
 
   it("will not seal a month that has not ended, or run without what it needs", () => {

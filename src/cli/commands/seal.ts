@@ -6,7 +6,7 @@
 //   keys/<signing_key_id>.pem     the public key that verifies it
 // Exit 0: sealed, or already sealed (never resealed); 1: the month does not verify, refused;
 // 2: could not run (including a month not yet finished).
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { checkpointHeads } from "../../../supabase/functions/_shared/checkpoint.ts";
 import { parseArgs } from "node:util";
@@ -30,6 +30,14 @@ export async function seal(args: string[]): Promise<number> {
 
   const sql = cliDatabase();
   try {
+    // An archive file for a month this database has not sealed comes from somewhere else (another
+    // database, or one reset since): refuse before recording anything, rather than leave the
+    // database and the archive disagreeing.
+    const file = path.join(archiveDir(), "manifests", `${values.month}.json`);
+    const [sealed] = await sql`select 1 from public.partition_manifests where partition_name = ${bounds.partitionName}`;
+    if (!sealed && existsSync(file)) {
+      throw new Error(`the archive already holds ${file}, which this database did not seal; move it away or set EVIDENT_ARCHIVE_DIR`);
+    }
     const outcome = await sealMonth(sql, bounds, keyring, signer, (n) => {
       if (!values.json && process.stderr.isTTY) process.stderr.write(`\rsealing ${values.month}: ${n} entries`);
     });
