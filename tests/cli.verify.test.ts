@@ -56,6 +56,18 @@ describe("evident verify", () => {
     expect(byOrg.get(bad)).toBe(false);
   });
 
+  it("still walks an organisation whose chain head row was deleted, and reports the missing head", async () => {
+    const headless = await createOrganization(sql, "verify: head deleted");
+    expect((await appendAs(serviceToken(), headless, [sampleEvent(), sampleEvent()])).status).toBe(201);
+    await sql.begin(async (tx) => {
+      await tx`set local session_replication_role = replica`;
+      await tx`delete from evident.chain_heads where organization_id = ${headless}`;
+    });
+    const report = JSON.parse(verifyAs(["verify", "--json"]).stdout);
+    const entry = report.organizations.find((o: { organization_id: string }) => o.organization_id === headless);
+    expect(entry).toMatchObject({ valid: false, checked: 2, head: { head_seq: 0, matches: false } });
+  });
+
   it("fails closed when it lacks the key a row names", () => {
     const run = verifyAs(["verify", "--org", good, "--json"], { AUDIT_SIGNING_KEYS: `someone-else:${"z".repeat(40)}` });
     expect(run.code).toBe(1);

@@ -53,7 +53,12 @@ export async function verify(args: string[]): Promise<number> {
   try {
     const organizations = values.org
       ? [values.org.toLowerCase()]
-      : (await sql`select distinct organization_id from evident.chain_heads order by 1`).map((r) => r.organization_id as string);
+      // Every tenant, and every chain: an organisation whose head row was deleted is still walked
+      // (and its missing head reported).
+      : (await sql`
+          select id as organization_id from public.organizations
+          union select organization_id from evident.chain_heads
+          order by 1`).map((r) => r.organization_id as string);
     if (values.org) {
       const [known] = await sql`select 1 from public.organizations where id = ${values.org}::uuid`;
       if (!known) throw new Error(`organization ${values.org} does not exist`);
