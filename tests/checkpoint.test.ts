@@ -6,6 +6,8 @@ import path from "node:path";
 import { newExportKey, scratchArchive } from "./support/archive.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkpointBytes } from "../supabase/functions/_shared/checkpoint.ts";
+import { hexToBytes } from "../supabase/functions/_shared/crypto.ts";
+import { merkleRoot } from "../supabase/functions/_shared/merkle/root.ts";
 import { verifyExportSignature } from "../supabase/functions/_shared/export-key.ts";
 import { appendAs, createOrganization, sampleEvent, serviceToken } from "./support/api.ts";
 import { evident } from "./support/cli.ts";
@@ -41,7 +43,16 @@ describe("evident checkpoint", () => {
     expect(run.code, run.stderr).toBe(0);
     const mine = JSON.parse(run.stdout).checkpoints.find((c: { checkpoint: { organization_id: string } }) => c.checkpoint.organization_id === org);
     const [head] = await sql`select seq, entry_hash from evident.chain_heads where organization_id = ${org}`;
-    expect(mine.checkpoint).toMatchObject({ seq: 10, entry_hash: head.entry_hash, checkpoint_version: 1 });
+    expect(mine.checkpoint).toMatchObject({ seq: 10, entry_hash: head.entry_hash, checkpoint_version: 2 });
+    // Its tree head: the RFC 6962 root over the organisation's ten entries of this month.
+    const hashes = await sql`select entry_hash from public.audit_events where organization_id = ${org} order by seq`;
+    const [{ partition }] = await sql`select 'audit_events_' || to_char(now() at time zone 'UTC', 'YYYY_MM') as partition`;
+    expect(mine.checkpoint.tree).toEqual({
+      partition_name: partition,
+      first_seq: 1,
+      size: 10,
+      root: Buffer.from(merkleRoot(hashes.map((h) => hexToBytes(h.entry_hash)))).toString("hex"),
+    });
 
     const file = path.join(archive, "checkpoints", org, "000000000010.json");
     const published = JSON.parse(readFileSync(file, "utf8"));

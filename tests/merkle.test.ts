@@ -6,8 +6,8 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { emptyRoot, leafHash, nodeHash, splitPoint } from "../supabase/functions/_shared/merkle/hash.ts";
-import { inclusionProof } from "../supabase/functions/_shared/merkle/proof.ts";
 import { merkleRoot, MerkleRoot } from "../supabase/functions/_shared/merkle/root.ts";
+import { MerkleTree } from "../supabase/functions/_shared/merkle/tree.ts";
 import { RootMismatchError, rootFromInclusionProof, verifyInclusion } from "../supabase/functions/_shared/merkle/verify.ts";
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
@@ -25,6 +25,18 @@ function referenceRoot(leaves: Uint8Array[]): Uint8Array {
   while (k * 2 < leaves.length) k *= 2;
   return createHash("sha256").update(Buffer.concat([Buffer.of(1), referenceRoot(leaves.slice(0, k)), referenceRoot(leaves.slice(k))])).digest();
 }
+
+// PATH(m, D[n]) exactly as RFC 6962 section 2.1.1 writes it.
+function referencePath(index: number, leaves: Uint8Array[]): Uint8Array[] {
+  if (leaves.length === 1) return [];
+  let k = 1;
+  while (k * 2 < leaves.length) k *= 2;
+  return index < k
+    ? [...referencePath(index, leaves.slice(0, k)), referenceRoot(leaves.slice(k))]
+    : [...referencePath(index - k, leaves.slice(k)), referenceRoot(leaves.slice(0, k))];
+}
+
+const inclusionProof = (leaves: Uint8Array[], index: number) => new MerkleTree(leaves).proof(index);
 
 const leafData = fc.uint8Array({ minLength: 32, maxLength: 32 });
 
@@ -60,6 +72,15 @@ describe("Merkle roots", () => {
 describe("inclusion proofs", () => {
   const tree = fc.array(leafData, { minLength: 1, maxLength: 70 }).chain((leaves) =>
     fc.record({ leaves: fc.constant(leaves), index: fc.integer({ min: 0, max: leaves.length - 1 }) }));
+
+  it("are the RFC's PATH, from a tree built bottom-up whose root is the RFC's MTH", () => {
+    fc.assert(fc.property(tree, ({ leaves, index }) => {
+      const built = new MerkleTree(leaves);
+      expect(hex(built.root())).toBe(hex(referenceRoot(leaves)));
+      expect(built.proof(index).map(hex)).toEqual(referencePath(index, leaves).map(hex));
+    }), { numRuns: 500 });
+    expect(hex(new MerkleTree([]).root())).toBe(hex(emptyRoot));
+  });
 
   it("verify for every leaf against the root", () => {
     fc.assert(fc.property(tree, ({ leaves, index }) => {

@@ -6,8 +6,8 @@ import path from "node:path";
 import { newExportKey, scratchArchive } from "./support/archive.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hexToBytes } from "../supabase/functions/_shared/crypto.ts";
-import { verifyExportSignature } from "../supabase/functions/_shared/export-key.ts";
-import { manifestBytes } from "../supabase/functions/_shared/manifest.ts";
+import { ExportSigner, verifyExportSignature } from "../supabase/functions/_shared/export-key.ts";
+import { canonicalBytes, manifestBytes, sealedOrganizationMonth } from "../supabase/functions/_shared/manifest.ts";
 import { merkleRoot } from "../supabase/functions/_shared/merkle/root.ts";
 import { createOrganization, keyring, sampleEvent } from "./support/api.ts";
 import { backfillMonth } from "./support/backfill.ts";
@@ -65,9 +65,17 @@ describe("evident seal", () => {
     const hashes = await sql`select organization_id, seq, entry_hash from public.audit_events
       where created_at >= '2026-08-01T00:00:00Z' and created_at < '2026-09-01T00:00:00Z' order by organization_id, seq`;
     expect(row.checksum).toBe(Buffer.from(merkleRoot(hashes.map((h) => hexToBytes(h.entry_hash)))).toString("hex"));
+    const [{ sealed_at: manifestSealedAt }] = await sql`
+      select evident.canonical_timestamp(sealed_at) as sealed_at from public.partition_manifests where partition_name = 'audit_events_2026_08'`;
+    const publicKeyPem = ExportSigner.parse(exportKey).publicKeyPem();
     for (const org of [orgA, orgB]) {
       const own = hashes.filter((h) => h.organization_id === org);
-      const root = row.organization_roots.find((r: { organization_id: string }) => r.organization_id === org);
+      const { signature, ...root } = row.organization_roots.find((r: { organization_id: string }) => r.organization_id === org);
+      // Each organisation's part is signed on its own too, so it can be shown without the rest.
+      const statement = sealedOrganizationMonth({ ...row, partition_name: row.partition_name, checksum: row.checksum, signing_key_id: row.signing_key_id, partition_start_date: "2026-08-01", partition_end_date: "2026-08-31",
+        record_count: Number(row.record_count), sealed_at: manifestSealedAt }, root);
+      expect(verifyExportSignature(canonicalBytes(statement), signature, publicKeyPem)).toBe(true);
+      expect(verifyExportSignature(canonicalBytes({ ...statement, count: statement.count + 1 }), signature, publicKeyPem)).toBe(false);
       expect(root).toEqual({
         organization_id: org,
         first_seq: 1,

@@ -4,6 +4,7 @@ import { keys } from "./commands/keys.ts";
 import { maintain } from "./commands/maintain.ts";
 import { seal } from "./commands/seal.ts";
 import { verify } from "./commands/verify.ts";
+import { verifyExport } from "./commands/verify-export.ts";
 
 export const exitCodes = { ok: 0, problem: 1, couldNotRun: 2 } as const;
 
@@ -13,13 +14,14 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
   checkpoint: { summary: "sign and publish every chain head that moved (run every few minutes)", run: checkpoint },
   keys: { summary: "generate keys, show key ages, record a rotation (docs/runbooks/key-rotation.md)", run: keys },
   seal: { summary: "seal a finished month: verify it, sign its Merkle root, publish the manifest", run: seal },
+  "verify-export": { summary: "check a certified export offline with the export public key; exit 1 if invalid", run: verifyExport },
 };
 
 function usage(): string {
   return [
     "usage: evident <command> [options]",
     "",
-    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`),
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(14)} ${c.summary}`),
     "",
     "The database comes from DB_URL (as `npm run status` prints it) or DATABASE_URL;",
     "signing keys from AUDIT_SIGNING_KEYS.",

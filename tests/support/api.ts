@@ -13,7 +13,7 @@ export async function createOrganization(sql: postgres.Sql, name = "test org"): 
   return id;
 }
 
-export async function createMember(sql: postgres.Sql, organizationId: string, role: "admin" | "auditor" | "moderator") {
+export async function createMember(sql: postgres.Sql, organizationId: string, role: "admin" | "auditor" | "moderator" | "legal") {
   const userId = crypto.randomUUID();
   await sql`insert into auth.users (id, email) values (${userId}, ${`${userId}@example.test`})`;
   await sql`insert into public.organization_members (organization_id, user_id, role) values (${organizationId}, ${userId}, ${role})`;
@@ -54,14 +54,25 @@ export interface ApiResponse {
   body: any;
 }
 
-export async function callAuditEvents(
-  init: { method?: string; token?: string; body?: unknown; rawBody?: string | Uint8Array; contentType?: string; query?: Record<string, string> },
-): Promise<ApiResponse> {
+export interface CallInit {
+  method?: string;
+  token?: string;
+  body?: unknown;
+  rawBody?: string | Uint8Array;
+  contentType?: string;
+  query?: Record<string, string>;
+  /** Below the function's own path: /functions/v1/<name><path>. */
+  path?: string;
+}
+
+export const callAuditEvents = (init: CallInit) => callFunction("audit-events", init);
+
+export async function callFunction(name: string, init: CallInit): Promise<ApiResponse> {
   const headers: Record<string, string> = {};
   if (init.token) headers.authorization = `Bearer ${init.token}`;
   const hasBody = init.body !== undefined || init.rawBody !== undefined;
   if (hasBody) headers["content-type"] = init.contentType ?? "application/json";
-  const response = await fetch(functionUrl("audit-events", init.query), {
+  const response = await fetch(functionUrl(`${name}${init.path ?? ""}`, init.query), {
     method: init.method ?? (hasBody ? "POST" : "GET"),
     headers,
     body: (init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body))) as BodyInit | undefined,

@@ -36,20 +36,36 @@ export async function readTrailAudited(
   const next_cursor = rows.length > limit ? String(events[events.length - 1].seq) : null;
 
   const { organization_id: _organization, purpose, ...filters } = query;
+  const access_event = await logAccess(tx, caller, query.organization_id, purpose, { ...filters, returned: events.length }, keyring);
+  return { events, next_cursor, access_event };
+}
+
+/**
+ * Records who read what and why (an audit_access event). Callers run it in the transaction that
+ * reads, so the read and its record commit together or not at all.
+ */
+export async function logAccess(
+  tx: WriterTransaction,
+  caller: Caller,
+  organizationId: string,
+  purpose: string,
+  queryParameters: Record<string, unknown>,
+  keyring: Keyring,
+): Promise<AppendedEvent> {
   const access = eventInput.parse({
     event_type: "audit_access",
     actor_id: caller.actorId,
     actor_type: caller.kind === "service" ? "service" : "user",
-    target_id: query.organization_id,
+    target_id: organizationId,
     target_type: "audit_trail",
     action: "query",
     metadata: {
       accessor_type: caller.kind === "service" ? "service_role" : "member",
       purpose,
-      query_parameters: { ...filters, returned: events.length },
+      query_parameters: queryParameters,
       permission_verified: true,
     },
   });
-  const [access_event] = await appendEvents(tx, query.organization_id, [access], keyring);
-  return { events, next_cursor, access_event };
+  const [event] = await appendEvents(tx, organizationId, [access], keyring);
+  return event;
 }

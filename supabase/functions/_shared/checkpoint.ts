@@ -1,11 +1,25 @@
 // Signed chain-head checkpoints (docs/sealing.md): an organisation's (seq, entry_hash) signed with
 // the export key over its RFC 8785 form. Since each entry hashes the one before, the signed hash
-// commits to the whole chain up to that seq.
+// commits to the whole chain up to that seq. Version 2 adds a tree head: the RFC 6962 root over the
+// organisation's entries of the checkpoint's month up to that seq, against which a single entry of
+// a month not yet sealed can be proven with an inclusion proof (docs/certified-export.md).
 import canonicalize from "canonicalize";
+import { hexToBytes } from "./crypto.ts";
 import type { ExportSigner } from "./export-key.ts";
+import { MerkleTree } from "./merkle/tree.ts";
 import type { Queryable } from "./trail.ts";
 
-export const checkpointVersion = 1;
+export const checkpointVersion = 2;
+
+export interface TreeHead {
+  /** The month (its partition) whose entries the tree holds. */
+  partition_name: string;
+  /** seq of the organisation's first entry in that month: leaf 0. */
+  first_seq: number;
+  /** Leaves: entries first_seq .. first_seq + size - 1, the last one being the checkpoint's. */
+  size: number;
+  root: string;
+}
 
 export interface CheckpointPayload {
   checkpoint_version: number;
@@ -14,6 +28,7 @@ export interface CheckpointPayload {
   entry_hash: string;
   checkpointed_at: string;
   signing_key_id: string;
+  tree?: TreeHead;
 }
 
 export interface SignedCheckpoint {
@@ -31,6 +46,24 @@ export interface CheckpointRun {
   refused: Array<{ organization_id: string; seq: number; reason: string }>;
 }
 
+/**
+ * The organisation's entries of the month that holds entry `seq`, from the month's first through
+ * `seq`, as a Merkle tree (leaf data: the raw entry hashes). Months are contiguous runs of seq,
+ * because created_at never goes back along a chain.
+ */
+export async function monthTreeThrough(sql: Queryable, organizationId: string, seq: number): Promise<{ partitionName: string; firstSeq: number; tree: MerkleTree }> {
+  const [month] = await sql`
+    select 'audit_events_' || to_char(date_trunc('month', created_at at time zone 'UTC'), 'YYYY_MM') as partition_name,
+      date_trunc('month', created_at at time zone 'UTC') at time zone 'UTC' as starts
+    from public.audit_events where organization_id = ${organizationId}::uuid and seq = ${seq}`;
+  if (!month) throw new Error(`organization ${organizationId} has no entry seq ${seq}`);
+  const rows = await sql`
+    select seq, entry_hash from public.audit_events
+    where organization_id = ${organizationId}::uuid and created_at >= ${month.starts} and seq <= ${seq}
+    order by seq`;
+  return { partitionName: month.partition_name, firstSeq: Number(rows[0].seq), tree: new MerkleTree(rows.map((r) => hexToBytes(r.entry_hash))) };
+}
+
 /** Signs and records the current head of every organisation (or the given ones) not yet checkpointed there. */
 export async function checkpointHeads(sql: Queryable, signer: ExportSigner, organizations?: string[]): Promise<CheckpointRun> {
   const heads = await sql`
@@ -43,28 +76,46 @@ export async function checkpointHeads(sql: Queryable, signer: ExportSigner, orga
   const signed: SignedCheckpoint[] = [];
   const refused: CheckpointRun["refused"] = [];
   for (const head of heads) {
-    const checkpoint: CheckpointPayload = {
-      checkpoint_version: checkpointVersion,
-      organization_id: head.organization_id,
-      seq: Number(head.seq),
-      entry_hash: head.entry_hash,
-      checkpointed_at: head.now,
-      signing_key_id: signer.keyId,
-    };
-    const signature = signer.sign(checkpointBytes(checkpoint));
     const [{ recorded }] = await sql`
       select exists (
         select 1 from public.audit_events e
-        where e.organization_id = ${checkpoint.organization_id}::uuid and e.seq = ${checkpoint.seq} and e.entry_hash = ${checkpoint.entry_hash}
+        where e.organization_id = ${head.organization_id}::uuid and e.seq = ${head.seq} and e.entry_hash = ${head.entry_hash}
       ) as recorded`;
     if (!recorded) {
-      refused.push({ organization_id: checkpoint.organization_id, seq: checkpoint.seq, reason: "the chain head names no entry of the trail" });
+      refused.push({ organization_id: head.organization_id, seq: Number(head.seq), reason: "the chain head names no entry of the trail" });
       continue;
     }
-    await sql`select evident.record_checkpoint(${sql.json({ ...checkpoint, signature } as never)})`;
-    signed.push({ checkpoint, signature });
+    signed.push(await signCheckpoint(sql, signer, head.organization_id, Number(head.seq), head.entry_hash, head.now));
   }
   return { signed, refused };
+}
+
+/**
+ * Signs entry `seq` (which must exist with `entryHash`) with its month's tree head, and records it.
+ * A caller that already built the month's tree (from monthTreeThrough) passes it in.
+ */
+export async function signCheckpoint(
+  sql: Queryable,
+  signer: ExportSigner,
+  organizationId: string,
+  seq: number,
+  entryHash: string,
+  now: string,
+  month?: { partitionName: string; firstSeq: number; tree: MerkleTree },
+): Promise<SignedCheckpoint> {
+  const { partitionName, firstSeq, tree } = month ?? await monthTreeThrough(sql, organizationId, seq);
+  const checkpoint: CheckpointPayload = {
+    checkpoint_version: checkpointVersion,
+    organization_id: organizationId,
+    seq,
+    entry_hash: entryHash,
+    checkpointed_at: now,
+    signing_key_id: signer.keyId,
+    tree: { partition_name: partitionName, first_seq: firstSeq, size: tree.size, root: Buffer.from(tree.root()).toString("hex") },
+  };
+  const signature = signer.sign(checkpointBytes(checkpoint));
+  await sql`select evident.record_checkpoint(${sql.json({ ...checkpoint, signature } as never)})`;
+  return { checkpoint, signature };
 }
 
 /**

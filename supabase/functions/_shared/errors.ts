@@ -24,6 +24,8 @@ export type ErrorCode =
   | "unsupported_media_type"
   | "conflict"
   | "chain_conflict"
+  | "trail_not_verified"
+  | "scope_too_large"
   | "unavailable"
   | "internal_error";
 

@@ -13,6 +13,61 @@ export interface OrganizationRoot {
   root: string;
   /** entry_hash of the organisation's last entry in the month: where the next month's chain starts. */
   last_hash: string;
+  /**
+   * Ed25519 signature over this organisation's sealed-month statement (below). It lets one
+   * organisation's root be shown to a third party (a certified export) without the rest of the
+   * manifest, which names every organisation's counts.
+   */
+  signature?: string;
+}
+
+/** What a sealed month says about one organisation, signable and checkable on its own. */
+export interface SealedOrganizationMonth {
+  statement: "evident.sealed-organization-month";
+  statement_version: 1;
+  partition_name: string;
+  partition_start_date: string;
+  partition_end_date: string;
+  organization_id: string;
+  first_seq: number;
+  last_seq: number;
+  count: number;
+  root: string;
+  last_hash: string;
+  /** The whole month's record count and root, as in the manifest (they reveal no organisation's data). */
+  month_record_count: number;
+  month_checksum: string;
+  sealed_at: string;
+  signing_key_id: string;
+}
+
+export function sealedOrganizationMonth(
+  manifest: Omit<ManifestPayload, "organization_roots" | "aggregates" | "manifest_version">,
+  root: OrganizationRoot,
+): SealedOrganizationMonth {
+  return {
+    statement: "evident.sealed-organization-month",
+    statement_version: 1,
+    partition_name: manifest.partition_name,
+    partition_start_date: manifest.partition_start_date,
+    partition_end_date: manifest.partition_end_date,
+    organization_id: root.organization_id,
+    first_seq: root.first_seq,
+    last_seq: root.last_seq,
+    count: root.count,
+    root: root.root,
+    last_hash: root.last_hash,
+    month_record_count: manifest.record_count,
+    month_checksum: manifest.checksum,
+    sealed_at: manifest.sealed_at,
+    signing_key_id: manifest.signing_key_id,
+  };
+}
+
+export function canonicalBytes(value: unknown): Uint8Array {
+  const text = canonicalize(value);
+  if (text === undefined) throw new Error("value has no JSON rendering");
+  return new TextEncoder().encode(text);
 }
 
 export interface ManifestPayload {
@@ -30,7 +85,5 @@ export interface ManifestPayload {
 }
 
 export function manifestBytes(payload: ManifestPayload): Uint8Array {
-  const text = canonicalize(payload);
-  if (text === undefined) throw new Error("manifest has no JSON rendering");
-  return new TextEncoder().encode(text);
+  return canonicalBytes(payload);
 }

@@ -4,10 +4,12 @@ import type { WriterTransaction } from "./db.ts";
 import type { Caller } from "./auth.ts";
 import { ApiError } from "./errors.ts";
 
-export type MemberRole = "admin" | "auditor" | "moderator";
+export type MemberRole = "admin" | "auditor" | "moderator" | "legal";
 
 export const writerRoles: MemberRole[] = ["admin", "moderator"];
 export const readerRoles: MemberRole[] = ["admin", "auditor"];
+/** Who answers authorities' data requests. */
+export const authorityRoles: MemberRole[] = ["admin", "legal"];
 
 /**
  * 403 unless the caller is the service role or holds one of the roles in the organisation. Only

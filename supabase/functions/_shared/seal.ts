@@ -6,7 +6,14 @@ import canonicalize from "canonicalize";
 import { hexToBytes } from "./crypto.ts";
 import { type ExportSigner, verifyExportSignature } from "./export-key.ts";
 import type { Keyring } from "./keyring.ts";
-import { manifestBytes, type ManifestPayload, manifestVersion, type OrganizationRoot } from "./manifest.ts";
+import {
+  canonicalBytes,
+  manifestBytes,
+  type ManifestPayload,
+  manifestVersion,
+  type OrganizationRoot,
+  sealedOrganizationMonth,
+} from "./manifest.ts";
 import { MerkleRoot } from "./merkle/root.ts";
 import type { Queryable } from "./trail.ts";
 import { verifyOrganization } from "./verify.ts";
@@ -62,17 +69,20 @@ export async function sealMonth(
   if (failures.length > 0) return { status: "does_not_verify", failures };
 
   const { recordCount, checksum, roots } = await monthRoots(sql, bounds, onProgress);
-  const manifest: ManifestPayload = {
-    manifest_version: manifestVersion,
+  const month = {
     partition_name: bounds.partitionName,
     partition_start_date: bounds.startDate,
     partition_end_date: bounds.endDate,
     record_count: recordCount,
     checksum,
-    organization_roots: roots,
-    aggregates: await monthAggregates(sql, bounds),
     sealed_at: clock.now,
     signing_key_id: signer.keyId,
+  };
+  const manifest: ManifestPayload = {
+    manifest_version: manifestVersion,
+    ...month,
+    organization_roots: roots.map((root) => ({ ...root, signature: signer.sign(canonicalBytes(sealedOrganizationMonth(month, root))) })),
+    aggregates: await monthAggregates(sql, bounds),
   };
   const signature = signer.sign(manifestBytes(manifest));
   await sql`select evident.record_manifest(${sql.json({ ...manifest, signature } as never)})`;
@@ -147,27 +157,12 @@ export async function verifySealedMonth(
   keyring: Keyring,
   publicKeyPem: string,
 ): Promise<SealedMonthCheck> {
-  const [row] = await sql`
-    select partition_name, partition_start_date::text as start_date, partition_end_date::text as end_date,
-      record_count, checksum, organization_roots, aggregates, evident.canonical_timestamp(sealed_at) as sealed_at,
-      signature, signing_key_id
-    from public.partition_manifests where partition_name = ${bounds.partitionName}`;
-  if (!row) return { status: "not_sealed" };
-  const manifest: ManifestPayload = {
-    manifest_version: manifestVersion,
-    partition_name: row.partition_name,
-    partition_start_date: row.start_date,
-    partition_end_date: row.end_date,
-    record_count: Number(row.record_count),
-    checksum: row.checksum,
-    organization_roots: row.organization_roots,
-    aggregates: row.aggregates,
-    sealed_at: row.sealed_at,
-    signing_key_id: row.signing_key_id,
-  };
+  const sealed = await readManifest(sql, bounds.partitionName);
+  if (!sealed) return { status: "not_sealed" };
+  const { manifest, signature } = sealed;
   const problems: string[] = [];
-  if (!verifyExportSignature(manifestBytes(manifest), row.signature, publicKeyPem)) {
-    problems.push(`the manifest's signature does not verify with the public key (key id ${row.signing_key_id})`);
+  if (!verifyExportSignature(manifestBytes(manifest), signature, publicKeyPem)) {
+    problems.push(`the manifest's signature does not verify with the public key (key id ${manifest.signing_key_id})`);
   }
   const entryFailures = await monthFailures(sql, bounds, keyring);
   for (const f of entryFailures) {
@@ -176,7 +171,13 @@ export async function verifySealedMonth(
   const now = await monthRoots(sql, bounds);
   if (now.recordCount !== manifest.record_count) problems.push(`the month holds ${now.recordCount} entries, the manifest ${manifest.record_count}`);
   if (now.checksum !== manifest.checksum) problems.push(`the month's Merkle root is ${now.checksum}, the manifest's ${manifest.checksum}`);
-  const sealedRoots = new Map(manifest.organization_roots.map((r) => [r.organization_id, r]));
+  for (const root of manifest.organization_roots) {
+    const statement = sealedOrganizationMonth(manifest, root);
+    if (!root.signature || !verifyExportSignature(canonicalBytes(statement), root.signature, publicKeyPem)) {
+      problems.push(`organization ${root.organization_id}'s sealed-month statement does not verify with the public key`);
+    }
+  }
+  const sealedRoots = new Map(manifest.organization_roots.map(({ signature: _signature, ...r }) => [r.organization_id, r]));
   for (const root of now.roots) {
     const sealed = sealedRoots.get(root.organization_id);
     if (!sealed) problems.push(`organization ${root.organization_id} has entries the manifest does not list`);
@@ -190,6 +191,31 @@ export async function verifySealedMonth(
   const valid = problems.length === 0;
   await sql`select evident.record_manifest_verification(${bounds.partitionName}, ${valid})`;
   return { status: "checked", valid, problems, entry_failures: entryFailures, manifest };
+}
+
+/** A sealed month's manifest as recorded, and its signature; undefined if the month is not sealed. */
+export async function readManifest(sql: Queryable, partitionName: string): Promise<{ manifest: ManifestPayload; signature: string } | undefined> {
+  const [row] = await sql`
+    select partition_name, partition_start_date::text as start_date, partition_end_date::text as end_date,
+      record_count, checksum, organization_roots, aggregates, evident.canonical_timestamp(sealed_at) as sealed_at,
+      signature, signing_key_id
+    from public.partition_manifests where partition_name = ${partitionName}`;
+  if (!row) return undefined;
+  return {
+    manifest: {
+      manifest_version: manifestVersion,
+      partition_name: row.partition_name,
+      partition_start_date: row.start_date,
+      partition_end_date: row.end_date,
+      record_count: Number(row.record_count),
+      checksum: row.checksum,
+      organization_roots: row.organization_roots,
+      aggregates: row.aggregates,
+      sealed_at: row.sealed_at,
+      signing_key_id: row.signing_key_id,
+    },
+    signature: row.signature,
+  };
 }
 
 /**

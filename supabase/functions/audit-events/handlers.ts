@@ -7,8 +7,7 @@ import { json, readJsonBody } from "../_shared/http.ts";
 import type { Keyring } from "../_shared/keyring.ts";
 import { readerRoles, requireOrganizationRole, writerRoles } from "../_shared/membership.ts";
 import { appendRequest, readQuery } from "../_shared/schemas/events.ts";
-import { describeIssues } from "../_shared/schemas/values.ts";
-import type { z } from "zod";
+import { parseInput as parse, queryParameters } from "../_shared/schemas/parse.ts";
 
 export interface Context {
   sql: Sql;
@@ -18,15 +17,6 @@ export interface Context {
 
 /** 1000 events with their metadata fit comfortably; anything larger is refused unread. */
 export const maxBodyBytes = 8 * 1024 * 1024;
-
-function parse<T extends z.ZodType>(schema: T, input: unknown, what: string): z.infer<T> {
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    const issues = describeIssues(result.error);
-    throw new ApiError(400, "invalid_request", `invalid ${what}: ${issues[0].path}: ${issues[0].message}`, { issues });
-  }
-  return result.data;
-}
 
 export async function appendHandler(request: Request, { sql, keyring, caller }: Context): Promise<Response> {
   const body = parse(appendRequest, await readJsonBody(request, maxBodyBytes), "request body");
@@ -39,12 +29,7 @@ export async function appendHandler(request: Request, { sql, keyring, caller }: 
 }
 
 export async function readHandler(request: Request, { sql, keyring, caller }: Context): Promise<Response> {
-  const params = new URL(request.url).searchParams;
-  const raw: Record<string, string> = {};
-  for (const [key, value] of params) {
-    if (key in raw) throw new ApiError(400, "invalid_request", `query parameter ${key} is given twice`);
-    raw[key] = value;
-  }
+  const raw = queryParameters(request);
   if (!raw.purpose) {
     throw new ApiError(400, "invalid_request", "purpose is required: say why you are reading the trail (it is recorded)", {
       issues: [{ path: "purpose", message: "required" }],

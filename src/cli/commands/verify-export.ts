@@ -1,0 +1,37 @@
+// evident verify-export <export.json> --public-key <key.pem> [--public-key <older.pem> ...] [--json]
+// Checks a certified export offline, with nothing but the file and the export public key(s): the
+// package signature, every event's hash against its canonical form, every inclusion proof against
+// the signed roots, and those roots' own signatures (docs/certified-export.md). No database, no
+// secret. Pass every public key the export and its anchors name (after a rotation, the old one too).
+// Exit 0: valid; 1: invalid, with every reason; 2: could not run (unreadable file, no key).
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { verifyCertifiedExport } from "../../../supabase/functions/_shared/certified-export/verify.ts";
+
+export async function verifyExport(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { "public-key": { type: "string", multiple: true }, json: { type: "boolean", default: false } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length !== 1) throw new Error("give exactly one export file: evident verify-export <export.json> --public-key <key.pem>");
+  const keyFiles = values["public-key"] ?? [];
+  if (keyFiles.length === 0) throw new Error("--public-key <key.pem> is required (GET /functions/v1/audit-keys serves it)");
+  const keys = keyFiles.map((file) => readFileSync(file, "utf8"));
+  let input: unknown;
+  try {
+    input = JSON.parse(readFileSync(positionals[0], "utf8"));
+  } catch (error) {
+    throw new Error(`${positionals[0]} is not a readable JSON file: ${(error as Error).message}`);
+  }
+  const result = verifyCertifiedExport(input, keys);
+  if (values.json) console.log(JSON.stringify(result, null, 2));
+  else if (result.valid) {
+    console.log(`VALID  certified export for request ${result.request_id}: ${result.events} event(s) of organization ${result.organization_id}, signed by ${result.signed_by}`);
+  } else {
+    console.log(`INVALID  ${positionals[0]}: ${result.problems.length} problem(s)`);
+    for (const problem of result.problems) console.log(`  ${problem}`);
+  }
+  return result.valid ? 0 : 1;
+}
