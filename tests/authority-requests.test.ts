@@ -3,7 +3,7 @@
 // signed roots, and the package verifies offline with nothing but the public key. Every kind of
 // tampering with the package is caught with its reason, and a tampered trail is never certified.
 import { createPublicKey } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,7 +18,8 @@ import { adminSql, testStack } from "./support/stack.ts";
 
 const sql = adminSql();
 const scratch = scratchArchive("authority");
-const publicKeyFile = path.join(scratch.dir, "export-key.pem");
+// The public key as the runbook hands it over: the file `evident seal` publishes to the archive.
+let publicKeyFile: string;
 afterAll(async () => {
   await sql.end();
   scratch.remove();
@@ -58,8 +59,9 @@ beforeAll(async () => {
   legal = await userToken(await createMember(sql, org, "legal"));
   admin = await userToken(await createMember(sql, org, "admin"));
   auditor = await userToken(await createMember(sql, org, "auditor"));
-  publicKey = ExportSigner.parse(testStack.exportSigningKey).publicKeyPem();
-  writeFileSync(publicKeyFile, publicKey);
+  const signer = ExportSigner.parse(testStack.exportSigningKey);
+  publicKey = signer.publicKeyPem();
+  publicKeyFile = path.join(scratch.dir, "keys", `${signer.keyId}.pem`);
 
   // 50,000 entries in each of two finished months; 20 of each month's are in the request's scope.
   for (const month of ["2026-09", "2026-10"]) {
@@ -107,6 +109,9 @@ describe("answering an authority's request", () => {
   });
 
   it("verifies offline with `evident verify-export` and the public key alone", async () => {
+    // The key the archive holds is the one the functions serve.
+    const served = await (await fetch(new URL("/functions/v1/audit-keys", testStack.apiUrl))).json();
+    expect(served.keys[0].public_key_pem).toBe(readFileSync(publicKeyFile, "utf8"));
     const file = path.join(scratch.dir, "export.json");
     writeFileSync(file, JSON.stringify(answered.pkg));
     // No database, no secrets: only PATH.
