@@ -1,41 +1,82 @@
 // Tampering that only a superuser can do (triggers off for the session), generated at random and
 // each case rolled back afterwards: every one is detected, and localised to the entry where the
-// trail stops verifying. Deleting the newest entries is caught by the chain head comparison.
-// (Deleting the tail *and* rewinding the head leaves a valid shorter chain: that needs signed
-// checkpoints outside the database, and is not claimed here.)
+// trail stops verifying. Deleting the newest entries is caught by the chain head comparison;
+// deleting them *and* rewinding the head leaves a valid shorter chain, caught by the signed
+// checkpoint (the copy kept outside the database, and the stored one). Edits to a stored
+// checkpoint or to a sealed month's manifest break their Ed25519 signatures.
 import fc from "fast-check";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkpointHeads, type SignedCheckpoint, latestStoredCheckpoint, signedCheckpointProblems } from "../supabase/functions/_shared/checkpoint.ts";
 import { sealEntry } from "../supabase/functions/_shared/entry.ts";
+import { ExportSigner } from "../supabase/functions/_shared/export-key.ts";
+import { monthBounds, sealMonth, verifySealedMonth } from "../supabase/functions/_shared/seal.ts";
 import { Keyring } from "../supabase/functions/_shared/keyring.ts";
 import { canonicalTimestamp } from "../supabase/functions/_shared/time.ts";
 import { checkHead, verifyOrganization } from "../supabase/functions/_shared/verify.ts";
 import { appendAs, createOrganization, keyring, sampleEvent, serviceToken } from "./support/api.ts";
+import { newExportKey } from "./support/archive.ts";
+import { backfillMonth } from "./support/backfill.ts";
 import { adminSql } from "./support/stack.ts";
 
 const sql = adminSql({ max: 2 });
 afterAll(() => sql.end());
 const ring = keyring();
 const trailLength = 30;
+const signer = ExportSigner.parse(newExportKey());
+const publicKeys = new Map([[signer.keyId, signer.publicKeyPem()]]);
+// A month no other test writes to, sealed here so its manifest can be tampered with.
+const sealed = monthBounds("2025-12")!;
 let org: string;
+/** The checkpoint of the trail's head, as the archive keeps it: out of a superuser's reach. */
+let archived: SignedCheckpoint;
 
 beforeAll(async () => {
   org = await createOrganization(sql, "tamper target");
   const events = Array.from({ length: trailLength }, (_, i) =>
     sampleEvent({ metadata: { action: "content_removed", n: i, note: `entry ${i}` }, pii_tagged: i % 5 === 0 }));
   expect((await appendAs(serviceToken(), org, events)).status).toBe(201);
+  const run = await checkpointHeads(sql, signer, [org]);
+  archived = run.signed[0];
+  expect(archived.checkpoint.seq).toBe(trailLength);
+
+  const sealedOrg = await createOrganization(sql, "sealed tamper target");
+  await backfillMonth(sql, sealedOrg, sealed.month, Array.from({ length: 5 }, () => sampleEvent()), ring);
+  expect((await sealMonth(sql, sealed, ring, signer)).status).toBe("sealed");
 });
 
 class RolledBack extends Error {}
 
-/** Runs `tamper` with triggers off, then verifies, all in one transaction that is rolled back. */
+interface Outcome {
+  summary: Awaited<ReturnType<typeof verifyOrganization>>;
+  headMatches: boolean;
+  /** From the stored checkpoint and from the archived copy. */
+  checkpointProblems: string[];
+  manifestProblems: string[];
+}
+
+/**
+ * Runs `tamper` with triggers off, then verifies everything `evident verify` does (the trail, its
+ * head, its checkpoints, the sealed month), all in one transaction that is rolled back.
+ */
 async function tamperAndVerify(tamper: (tx: postgres.TransactionSql) => Promise<unknown>) {
-  let outcome: { summary: Awaited<ReturnType<typeof verifyOrganization>>; headMatches: boolean } | undefined;
+  let outcome: Outcome | undefined;
   await sql.begin(async (tx) => {
     await tx`set local session_replication_role = replica`;
     await tamper(tx);
     const summary = await verifyOrganization(tx, org, ring, { pageSize: 7 });
-    outcome = { summary, headMatches: (await checkHead(tx, summary)).matches };
+    const stored = await latestStoredCheckpoint(tx, org);
+    const checkpointProblems = [
+      ...(stored ? await signedCheckpointProblems(tx, stored, publicKeys) : ["the stored checkpoints are gone"]),
+      ...await signedCheckpointProblems(tx, archived, publicKeys, "archive"),
+    ];
+    const month = await verifySealedMonth(tx, sealed, ring, signer.publicKeyPem());
+    outcome = {
+      summary,
+      headMatches: (await checkHead(tx, summary)).matches,
+      checkpointProblems,
+      manifestProblems: month.status === "checked" ? month.problems : ["the manifest is gone"],
+    };
     throw new RolledBack();
   }).catch((error) => {
     if (!(error instanceof RolledBack)) throw error;
@@ -58,12 +99,35 @@ const editableColumns = {
   key_id: (tx: postgres.TransactionSql, seq: number) => tx`update public.audit_events set key_id = 'other-key' where organization_id = ${org} and seq = ${seq}`,
 };
 
+const checkpointEdits = {
+  entry_hash: (tx: postgres.TransactionSql) => tx`update evident.checkpoints set entry_hash = encode(sha256(entry_hash::bytea), 'hex') where organization_id = ${org}`,
+  checkpointed_at: (tx: postgres.TransactionSql) => tx`update evident.checkpoints set checkpointed_at = checkpointed_at - interval '1 day' where organization_id = ${org}`,
+  tree_root: (tx: postgres.TransactionSql) => tx`update evident.checkpoints set tree = jsonb_set(tree, '{root}', to_jsonb(repeat('0', 64))) where organization_id = ${org}`,
+  rewound_with_tail: (tx: postgres.TransactionSql) => tx`update evident.checkpoints set seq = seq - 1 where organization_id = ${org}`,
+};
+
+const manifestEdits = {
+  record_count: (tx: postgres.TransactionSql) => tx`update public.partition_manifests set record_count = record_count + 1 where partition_name = ${sealed.partitionName}`,
+  checksum: (tx: postgres.TransactionSql) => tx`update public.partition_manifests set checksum = repeat('a', 64) where partition_name = ${sealed.partitionName}`,
+  organization_root: (tx: postgres.TransactionSql) => tx`
+    update public.partition_manifests set organization_roots = jsonb_set(organization_roots, '{0,root}', to_jsonb(repeat('b', 64)))
+    where partition_name = ${sealed.partitionName}`,
+  aggregates: (tx: postgres.TransactionSql) => tx`update public.partition_manifests set aggregates = '{"by_organization": {}}' where partition_name = ${sealed.partitionName}`,
+  sealed_at: (tx: postgres.TransactionSql) => tx`update public.partition_manifests set sealed_at = sealed_at + interval '1 second' where partition_name = ${sealed.partitionName}`,
+  deleted_month_entry: (tx: postgres.TransactionSql) => tx`
+    delete from public.audit_events where created_at >= ${sealed.start}::text::timestamptz and created_at < ${sealed.end}::text::timestamptz
+      and seq = 5`,
+};
+
 type Case =
   | { kind: "edit"; column: keyof typeof editableColumns; seq: number }
   | { kind: "previous_hash"; seq: number }
   | { kind: "delete"; seq: number }
   | { kind: "swap"; a: number; b: number }
-  | { kind: "forged"; secret: string };
+  | { kind: "forged"; secret: string }
+  | { kind: "truncate"; keep: number }
+  | { kind: "checkpoint"; edit: keyof typeof checkpointEdits }
+  | { kind: "manifest"; edit: keyof typeof manifestEdits };
 
 const seqArb = fc.integer({ min: 1, max: trailLength });
 const caseArb: fc.Arbitrary<Case> = fc.oneof(
@@ -72,6 +136,9 @@ const caseArb: fc.Arbitrary<Case> = fc.oneof(
   fc.record({ kind: fc.constant("delete" as const), seq: seqArb }),
   fc.tuple(seqArb, seqArb).filter(([a, b]) => a !== b).map(([a, b]) => ({ kind: "swap" as const, a, b })),
   fc.stringMatching(/^[A-Za-z0-9]{32,48}$/).map((secret) => ({ kind: "forged" as const, secret })),
+  fc.record({ kind: fc.constant("truncate" as const), keep: fc.integer({ min: 1, max: trailLength - 1 }) }),
+  fc.record({ kind: fc.constant("checkpoint" as const), edit: fc.constantFrom(...Object.keys(checkpointEdits) as Array<keyof typeof checkpointEdits>) }),
+  fc.record({ kind: fc.constant("manifest" as const), edit: fc.constantFrom(...Object.keys(manifestEdits) as Array<keyof typeof manifestEdits>) }),
 );
 
 async function apply(tx: postgres.TransactionSql, c: Case) {
@@ -110,12 +177,33 @@ async function apply(tx: postgres.TransactionSql, c: Case) {
           false, ${entry.created_at}::text::timestamptz)`;
       return await tx`update evident.chain_heads set seq = ${entry.seq}, entry_hash = ${entry.entry_hash} where organization_id = ${org}`;
     }
+    case "truncate": {
+      // Cut the newest entries and rewind the head onto the new last one: a valid, shorter chain.
+      await tx`delete from public.audit_events where organization_id = ${org} and seq > ${c.keep}`;
+      return await tx`
+        update evident.chain_heads h set seq = e.seq, entry_hash = e.entry_hash, created_at = e.created_at
+        from public.audit_events e where h.organization_id = ${org} and e.organization_id = ${org} and e.seq = ${c.keep}`;
+    }
+    case "checkpoint":
+      if (c.edit === "rewound_with_tail") {
+        // The whole cover-up: tail cut, head rewound, and the stored checkpoint moved to match.
+        await apply(tx, { kind: "truncate", keep: trailLength - 1 });
+      }
+      return await checkpointEdits[c.edit](tx);
+    case "manifest":
+      return await manifestEdits[c.edit](tx);
   }
 }
 
 /** Where verification must first fail for each kind of tampering. */
-function expectedFirstFailure(c: Case): number | "head" {
+function expectedFirstFailure(c: Case): number | "head" | "checkpoint" | "manifest" {
   switch (c.kind) {
+    case "truncate":
+      return "checkpoint";
+    case "checkpoint":
+      return "checkpoint";
+    case "manifest":
+      return "manifest";
     case "edit":
     case "previous_hash":
       return c.seq;
@@ -133,6 +221,8 @@ describe("tamper detection", () => {
     const outcome = await tamperAndVerify(async () => {});
     expect(outcome.summary).toMatchObject({ valid: true, checked: trailLength });
     expect(outcome.headMatches).toBe(true);
+    expect(outcome.checkpointProblems).toEqual([]);
+    expect(outcome.manifestProblems).toEqual([]);
   });
 
   it("1,000 generated tamperings are each detected and localised", async () => {
@@ -146,21 +236,47 @@ describe("tamper detection", () => {
           // Every remaining link holds: only the head shows the newest entry is gone.
           expect(outcome.summary.valid, label).toBe(true);
           expect(outcome.headMatches, label).toBe(false);
+        } else if (expected === "checkpoint") {
+          // The chain that is left verifies; a signed checkpoint shows what was cut or altered.
+          expect(outcome.summary.valid && outcome.headMatches, label).toBe(true);
+          const problems = outcome.checkpointProblems.join("\n");
+          if (c.kind === "truncate") {
+            expect(outcome.summary.last_seq, label).toBe(c.keep);
+            expect(problems, label).toMatch(new RegExp(`no longer holds entry seq ${trailLength}, which the checkpoint`));
+          } else if (c.kind === "checkpoint" && c.edit === "rewound_with_tail") {
+            // Moving the stored checkpoint breaks its signature; the archived copy names the cut.
+            expect(problems, label).toMatch(/does not verify with key .*: it was altered/);
+            expect(problems, label).toMatch(new RegExp(`archive: the trail no longer holds entry seq ${trailLength}`));
+          } else {
+            expect(problems, label).toMatch(new RegExp(`the checkpoint at seq ${trailLength} does not verify with key .*: it was altered`));
+          }
+        } else if (expected === "manifest") {
+          expect(outcome.summary.valid && outcome.headMatches, label).toBe(true);
+          expect(outcome.manifestProblems.length, label).toBeGreaterThan(0);
+          if (c.kind === "manifest" && c.edit !== "deleted_month_entry") {
+            expect(outcome.manifestProblems[0], label).toMatch(/the manifest's signature does not verify/);
+          } else {
+            expect(outcome.manifestProblems.join("\n"), label).toMatch(/the month holds 4 entries, the manifest 5/);
+          }
         } else {
           expect(outcome.summary.valid, label).toBe(false);
           expect(outcome.summary.first_failure?.seq, label).toBe(expected);
+          expect(outcome.manifestProblems, label).toEqual([]);
         }
-        const key = c.kind === "edit" ? `edit ${c.column}` : c.kind;
+        const key = c.kind === "edit" ? `edit ${c.column}` : c.kind === "checkpoint" || c.kind === "manifest" ? `${c.kind} ${c.edit}` : c.kind;
         seen.set(key, (seen.get(key) ?? 0) + 1);
       }),
       { numRuns: 1000 },
     );
     // Every kind of tampering came up.
-    expect([...seen.keys()].length).toBe(Object.keys(editableColumns).length + 4);
+    expect([...seen.keys()].length).toBe(
+      Object.keys(editableColumns).length + 5 + Object.keys(checkpointEdits).length + Object.keys(manifestEdits).length);
   }, 300_000);
 
   it("the trail is untouched afterwards", async () => {
     const summary = await verifyOrganization(sql, org, ring);
     expect(summary).toMatchObject({ valid: true, checked: trailLength });
+    const month = await verifySealedMonth(sql, sealed, ring, signer.publicKeyPem());
+    expect(month).toMatchObject({ status: "checked", valid: true });
   });
 });

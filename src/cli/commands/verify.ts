@@ -15,8 +15,13 @@ import { Keyring } from "../../../supabase/functions/_shared/keyring.ts";
 import { canonicalTimestamp } from "../../../supabase/functions/_shared/time.ts";
 import { checkHead, verifyOrganization } from "../../../supabase/functions/_shared/verify.ts";
 import { readFileSync } from "node:fs";
-import { checkpointBytes, checkpointProblem } from "../../../supabase/functions/_shared/checkpoint.ts";
-import { verifyExportSignature } from "../../../supabase/functions/_shared/export-key.ts";
+import {
+  checkpointBytes,
+  checkpointProblem,
+  latestStoredCheckpoint,
+  signedCheckpointProblems,
+} from "../../../supabase/functions/_shared/checkpoint.ts";
+import { publicKeysById, verifyExportSignature } from "../../../supabase/functions/_shared/export-key.ts";
 import type { Queryable } from "../../../supabase/functions/_shared/trail.ts";
 import { latestArchivedCheckpoint } from "../archive.ts";
 import { ExportSigner } from "../../../supabase/functions/_shared/export-key.ts";
@@ -142,14 +147,10 @@ function publicKeyFrom(file: string | undefined): string {
 
 /** The trail must still hold what the latest checkpoints signed: the database's and the archive's. */
 async function checkpointProblems(sql: Queryable, organizationId: string, archive?: string, publicKeyPem?: string): Promise<string[]> {
+  const keys = publicKeyPem ? publicKeysById([publicKeyPem]) : new Map<string, string>();
   const problems: string[] = [];
-  const [stored] = await sql`
-    select organization_id, seq, entry_hash, evident.canonical_timestamp(checkpointed_at) as checkpointed_at
-    from evident.checkpoints where organization_id = ${organizationId}::uuid order by seq desc limit 1`;
-  if (stored) {
-    const problem = await checkpointProblem(sql, { ...stored, seq: Number(stored.seq) } as never);
-    if (problem) problems.push(problem);
-  }
+  const stored = await latestStoredCheckpoint(sql, organizationId);
+  if (stored) problems.push(...await signedCheckpointProblems(sql, stored, keys));
   if (archive !== undefined) {
     const archived = latestArchivedCheckpoint(archive, organizationId);
     if (archived) {

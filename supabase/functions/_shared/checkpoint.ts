@@ -5,7 +5,7 @@
 // a month not yet sealed can be proven with an inclusion proof (docs/certified-export.md).
 import canonicalize from "canonicalize";
 import { hexToBytes } from "./crypto.ts";
-import type { ExportSigner } from "./export-key.ts";
+import { type ExportSigner, verifyExportSignature } from "./export-key.ts";
 import { MerkleTree } from "./merkle/tree.ts";
 import type { Queryable } from "./trail.ts";
 
@@ -130,4 +130,44 @@ export async function checkpointProblem(sql: Queryable, checkpoint: { organizati
     return `entry seq ${checkpoint.seq} has hash ${row.entry_hash}, but the checkpoint of ${checkpoint.checkpointed_at} signed ${checkpoint.entry_hash}: the trail was rewritten`;
   }
   return undefined;
+}
+
+/** The organisation's newest stored checkpoint, rebuilt exactly as it was signed. */
+export async function latestStoredCheckpoint(sql: Queryable, organizationId: string): Promise<SignedCheckpoint | undefined> {
+  const [row] = await sql`
+    select organization_id, seq, entry_hash, evident.canonical_timestamp(checkpointed_at) as checkpointed_at, signature, signing_key_id, tree
+    from evident.checkpoints where organization_id = ${organizationId}::uuid order by seq desc limit 1`;
+  if (!row) return undefined;
+  return {
+    checkpoint: {
+      checkpoint_version: row.tree ? 2 : 1,
+      organization_id: row.organization_id,
+      seq: Number(row.seq),
+      entry_hash: row.entry_hash,
+      checkpointed_at: row.checkpointed_at,
+      signing_key_id: row.signing_key_id,
+      ...(row.tree ? { tree: row.tree } : {}),
+    },
+    signature: row.signature,
+  };
+}
+
+/**
+ * What is wrong with a signed checkpoint against the trail: its signature, when a public key
+ * with its key id is given (a checkpoint edited in place fails it), and whether the trail still
+ * holds the entry it signed.
+ */
+export async function signedCheckpointProblems(
+  sql: Queryable,
+  signed: SignedCheckpoint,
+  publicKeys: Map<string, string>,
+  label = "the checkpoint",
+): Promise<string[]> {
+  const { checkpoint } = signed;
+  const pem = publicKeys.get(checkpoint.signing_key_id);
+  if (pem && !verifyExportSignature(checkpointBytes(checkpoint), signed.signature, pem)) {
+    return [`${label} at seq ${checkpoint.seq} does not verify with key ${checkpoint.signing_key_id}: it was altered`];
+  }
+  const problem = await checkpointProblem(sql, checkpoint);
+  return problem ? [label === "the checkpoint" ? problem : `${label}: ${problem}`] : [];
 }

@@ -49,6 +49,11 @@ export function publicKeyId(publicKey: KeyObject): string {
   return `ed25519-${createHash("sha256").update(der).digest("hex").slice(0, 16)}`;
 }
 
+/** Public keys (PEM, SPKI) by their Evident key id. */
+export function publicKeysById(pems: string[]): Map<string, string> {
+  return new Map(pems.map((pem) => [publicKeyId(createPublicKey(pem)), pem]));
+}
+
 /** Checks a base64 Ed25519 signature with a public key (PEM); false for anything malformed. */
 export function verifyExportSignature(bytes: Uint8Array, signature: string, publicKeyPem: string): boolean {
   try {

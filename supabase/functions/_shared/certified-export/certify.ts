@@ -5,7 +5,7 @@
 // the access record, the checkpoint and the response record commit with the export or not at all.
 import { logAccess } from "../audited-read.ts";
 import type { Caller } from "../auth.ts";
-import { checkpointBytes, checkpointProblem, type CheckpointPayload, monthTreeThrough, signCheckpoint } from "../checkpoint.ts";
+import { latestStoredCheckpoint, monthTreeThrough, signCheckpoint, signedCheckpointProblems } from "../checkpoint.ts";
 import { hexToBytes } from "../crypto.ts";
 import type { WriterTransaction } from "../db.ts";
 import { ApiError } from "../errors.ts";
@@ -66,7 +66,8 @@ export async function certifyRequest(
   }
   const head = await checkHead(tx, chain);
   if (!head.matches) problems.push(`the chain head (seq ${head.head_seq}) is not where the trail ends (seq ${chain.last_seq ?? 0}): entries were removed or the head was moved`);
-  problems.push(...await latestCheckpointProblems(tx, org, signer));
+  const latest = await latestStoredCheckpoint(tx, org);
+  if (latest) problems.push(...await signedCheckpointProblems(tx, latest, new Map([[signer.keyId, signer.publicKeyPem()]])));
 
   // The month still open for this organisation: its newest entry's.
   const [newest] = await tx`
@@ -205,28 +206,4 @@ async function checkSealedMonth(
     return { problem: `month ${month}: this organisation's ${rows.length} entries (root ${recomputed}) are not the ${root.count} it sealed (root ${root.root})` };
   }
   return { statement, signature: root.signature, tree };
-}
-
-/** The newest checkpoint must still name an entry of the trail, and carry a valid signature. */
-async function latestCheckpointProblems(tx: WriterTransaction, org: string, signer: ExportSigner): Promise<string[]> {
-  const [row] = await tx`
-    select organization_id, seq, entry_hash, evident.canonical_timestamp(checkpointed_at) as checkpointed_at, signature, signing_key_id, tree
-    from evident.checkpoints where organization_id = ${org}::uuid order by seq desc limit 1`;
-  if (!row) return [];
-  const payload: CheckpointPayload = {
-    checkpoint_version: row.tree ? 2 : 1,
-    organization_id: row.organization_id,
-    seq: Number(row.seq),
-    entry_hash: row.entry_hash,
-    checkpointed_at: row.checkpointed_at,
-    signing_key_id: row.signing_key_id,
-    ...(row.tree ? { tree: row.tree } : {}),
-  };
-  const problems: string[] = [];
-  const problem = await checkpointProblem(tx, payload);
-  if (problem) problems.push(problem);
-  if (row.signing_key_id === signer.keyId && !verifyExportSignature(checkpointBytes(payload), row.signature, signer.publicKeyPem())) {
-    problems.push(`the checkpoint at seq ${payload.seq} was altered: its signature does not verify`);
-  }
-  return problems;
 }

@@ -1,10 +1,9 @@
 // Offline verification of a certified export: nothing but the package and the export public
 // key(s). This is the reference verifier an authority can run (`evident verify-export`) or
 // re-implement from docs/certified-export.md. It reports every problem it finds, not only the first.
-import { createPublicKey } from "node:crypto";
 import { CanonicalFormError, entryHashV1 } from "../canonical.ts";
 import { hexToBytes } from "../crypto.ts";
-import { publicKeyId, verifyExportSignature } from "../export-key.ts";
+import { publicKeysById, verifyExportSignature } from "../export-key.ts";
 import { canonicalBytes } from "../manifest.ts";
 import { checkpointBytes } from "../checkpoint.ts";
 import { rootFromInclusionProof } from "../merkle/verify.ts";
@@ -19,11 +18,6 @@ export interface ExportVerification {
   organization_id?: string;
   events?: number;
   signed_by?: string;
-}
-
-/** Public keys (PEM, SPKI) by their Evident key id. */
-export function publicKeysById(pems: string[]): Map<string, string> {
-  return new Map(pems.map((pem) => [publicKeyId(createPublicKey(pem)), pem]));
 }
 
 export function verifyCertifiedExport(input: unknown, publicKeyPems: string[]): ExportVerification {
