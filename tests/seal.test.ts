@@ -134,15 +134,52 @@ describe("evident seal", () => {
   it("refuses a month that does not verify, naming the entry, and records nothing", async () => {
     const org = await createOrganization(sql, "tampered month");
     await backfillMonth(sql, org, "2026-06", Array.from({ length: 5 }, () => sampleEvent()), keyring());
+    const tamper = (statement: string) => sql.begin(async (tx) => {
+      await tx`set local session_replication_role = replica`;
+      await tx.unsafe(statement, [org]);
+    });
+    const refused = (run: ReturnType<typeof sealCli>, failure: string) => {
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(new RegExp(`refused: 2026-06 does not verify\\n  ${org}: first failing entry seq 3 \\(${failure}\\)`));
+      expect(existsSync(path.join(archive, "manifests", "2026-06.json"))).toBe(false);
+    };
+    // Contents rewritten under an unchanged hash: only a full seal recomputes them.
+    await tamper("update public.audit_events set action = 'rewritten' where organization_id = $1 and seq = 3");
+    refused(sealCli(["--month", "2026-06", "--full"]), "hash");
+    // A stored hash rewritten to match: the signature over it fails, in either mode.
+    await tamper("update public.audit_events set entry_hash = encode(sha256(entry_hash::bytea), 'hex') where organization_id = $1 and seq = 3");
+    refused(sealCli(["--month", "2026-06"]), "signature");
+    expect(await sql`select 1 from public.partition_manifests where partition_name = 'audit_events_2026_06'`).toHaveLength(0);
+
+    // A link cut, in another month: the chain breaks there.
+    const cut = await createOrganization(sql, "link cut");
+    await backfillMonth(sql, cut, "2025-10", Array.from({ length: 5 }, () => sampleEvent()), keyring());
     await sql.begin(async (tx) => {
       await tx`set local session_replication_role = replica`;
-      await tx`update public.audit_events set action = 'rewritten' where organization_id = ${org} and seq = 3`;
+      await tx`update public.audit_events set previous_hash = repeat('0', 64) where organization_id = ${cut} and seq = 3`;
     });
-    const run = sealCli(["--month", "2026-06"]);
+    const run = sealCli(["--month", "2025-10"]);
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(new RegExp(`refused: 2026-06 does not verify\\n  ${org}: first failing entry seq 3 \\(hash\\)`));
-    expect(await sql`select 1 from public.partition_manifests where partition_name = 'audit_events_2026_06'`).toHaveLength(0);
-    expect(existsSync(path.join(archive, "manifests", "2026-06.json"))).toBe(false);
+    expect(run.stdout).toMatch(new RegExp(`refused: 2025-10 does not verify\\n  ${cut}: first failing entry seq 3 \\(chain\\)`));
+  });
+
+  it("seals by links and signatures by default; a full seal and a sealed month's verification recompute contents", async () => {
+    const org = await createOrganization(sql, "contents rewritten before sealing");
+    const rows = await backfillMonth(sql, org, "2025-11", Array.from({ length: 4 }, () => sampleEvent()), keyring());
+    await sql.begin(async (tx) => {
+      await tx`set local session_replication_role = replica`;
+      await tx`update public.audit_events set action = 'rewritten' where organization_id = ${org} and seq = 2`;
+    });
+    const run = sealCli(["--month", "2025-11"]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    // The seal committed to the hash the entry was signed with, not to the rewritten contents...
+    const [row] = await sql`select organization_roots from public.partition_manifests where partition_name = 'audit_events_2025_11'`;
+    const root = row.organization_roots.find((r: { organization_id: string }) => r.organization_id === org);
+    expect(root.root).toBe(Buffer.from(merkleRoot(rows.map((r) => hexToBytes(r.entry_hash)))).toString("hex"));
+    // ...so verifying the sealed month names the rewritten entry.
+    const check = evident(["verify", "--month", "2025-11"], { DB_URL: testStack.dbUrl, AUDIT_SIGNING_KEYS: testStack.signingKeys, AUDIT_EXPORT_SIGNING_KEY: exportKey });
+    expect(check.code).toBe(1);
+    expect(check.stdout).toMatch(new RegExp(`organization ${org}: entry seq 2 fails \\(hash\\)`));
   });
 
   it("refuses to seal over a manifest file this database did not write", async () => {

@@ -1,5 +1,6 @@
-// evident seal --month YYYY-MM [--json]
-// Seals a finished month: verifies every entry in it, computes its RFC 6962 roots and aggregates,
+// evident seal --month YYYY-MM [--full] [--json]
+// Seals a finished month: checks every entry's link, sequence and signature (with --full, also its
+// contents against its hash, as `evident verify` does), computes its RFC 6962 roots and aggregates,
 // signs the manifest with AUDIT_EXPORT_SIGNING_KEY (Ed25519), records it in partition_manifests
 // and publishes it to the archive folder (EVIDENT_ARCHIVE_DIR, default .evident/archive):
 //   manifests/YYYY-MM.json        {"manifest": <signed payload>, "signature": <base64 Ed25519>}
@@ -19,7 +20,7 @@ import { cliDatabase } from "../database.ts";
 export async function seal(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { month: { type: "string" }, json: { type: "boolean", default: false } },
+    options: { month: { type: "string" }, full: { type: "boolean", default: false }, json: { type: "boolean", default: false } },
     strict: true,
   });
   if (!values.month) throw new Error("--month YYYY-MM is required");
@@ -38,8 +39,11 @@ export async function seal(args: string[]): Promise<number> {
     if (!sealed && existsSync(file)) {
       throw new Error(`the archive already holds ${file}, which this database did not seal; move it away or set EVIDENT_ARCHIVE_DIR`);
     }
-    const outcome = await sealMonth(sql, bounds, keyring, signer, (n) => {
-      if (!values.json && process.stderr.isTTY) process.stderr.write(`\rsealing ${values.month}: ${n} entries`);
+    const outcome = await sealMonth(sql, bounds, keyring, signer, {
+      full: values.full,
+      onProgress: (n) => {
+        if (!values.json && process.stderr.isTTY) process.stderr.write(`\rsealing ${values.month}: ${n} entries`);
+      },
     });
     if (!values.json && process.stderr.isTTY) process.stderr.write("\r\u001b[2K");
     if (outcome.status === "sealed") {

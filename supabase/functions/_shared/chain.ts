@@ -1,7 +1,7 @@
 // Walks one organisation's entries in seq order and checks each against its predecessor: the
 // checks of the QWED guide (hash_valid, signature_valid, chain_valid, genesis rules) plus sequence
 // continuity. Holds only the previous entry, so a trail of any length verifies in constant memory.
-import { checkEntry } from "./entry.ts";
+import { checkEntry, type EntryCheck } from "./entry.ts";
 import type { Keyring } from "./keyring.ts";
 import type { StoredEntry } from "./trail.ts";
 
@@ -28,6 +28,9 @@ export interface ChainSummary {
   last_hash: string | null;
 }
 
+/** What places an entry in its chain: enough to check links and signatures, not contents. */
+export type ChainLink = Pick<StoredEntry, "id" | "organization_id" | "seq" | "previous_hash" | "entry_hash" | "signature" | "key_id">;
+
 export class ChainVerifier {
   #expectedSeq: number;
   #previousHash: string | null;
@@ -49,9 +52,28 @@ export class ChainVerifier {
     this.#previousHash = start.hash;
   }
 
+  /** Checks everything: the entry's contents against its hash, its signature, and its place in the chain. */
   push(entry: StoredEntry): EntryVerdict {
+    return this.#record(entry, checkEntry(entry, this.keyring));
+  }
+
+  /**
+   * Checks what a seal commits to: the entry's place in the chain and the signature over its
+   * stored hash, without recomputing the hash from its contents (hash_valid is not checked and
+   * reads true). A stored hash that was altered fails the signature; contents altered under an
+   * unchanged hash are left to a full walk (push), which compares them with that hash forever.
+   */
+  pushLink(link: ChainLink): EntryVerdict {
+    const known = this.keyring.has(link.key_id);
+    return this.#record(link, {
+      hash_valid: true,
+      signature_valid: known && this.keyring.verify(link.entry_hash, link.signature, link.key_id),
+      ...(known ? {} : { error: `signing key ${link.key_id} is not in the keyring` }),
+    });
+  }
+
+  #record(entry: ChainLink, check: EntryCheck): EntryVerdict {
     const failures: FailureKind[] = [];
-    const check = checkEntry(entry, this.keyring);
     if (check.error?.startsWith("payload does not decode") || check.error?.startsWith("unknown canonical_version")) {
       failures.push("undecodable");
     }

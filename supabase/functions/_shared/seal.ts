@@ -1,7 +1,8 @@
-// Sealing a finished month: verify every entry in it, compute the RFC 6962 roots (all entries in
-// (organization_id, seq) order, and each organisation's own), count what the transparency SQL
-// counts, sign the manifest with the export key and record it. Streams the month's entry hashes,
-// so memory does not grow with the month's size.
+// Sealing a finished month: check every entry's place in its chain and the signature over its
+// hash (or, with `full`, its contents too), compute the RFC 6962 roots (all entries in
+// (organization_id, seq) order, and each organisation's own) in the same pass, count what the
+// transparency SQL counts, sign the manifest with the export key and record it. Streams the
+// month, so memory does not grow with its size.
 import canonicalize from "canonicalize";
 import { hexToBytes } from "./crypto.ts";
 import { type ExportSigner, verifyExportSignature } from "./export-key.ts";
@@ -14,10 +15,10 @@ import {
   type OrganizationRoot,
   sealedOrganizationMonth,
 } from "./manifest.ts";
+import { leafHash } from "./merkle/hash.ts";
 import { MerkleRoot } from "./merkle/root.ts";
-import type { Queryable } from "./trail.ts";
-import { verifyOrganization } from "./verify.ts";
-import type { ChainSummary } from "./chain.ts";
+import { entryColumns, type Queryable, toEntry } from "./trail.ts";
+import { type ChainLink, type ChainSummary, ChainVerifier } from "./chain.ts";
 
 export interface MonthBounds {
   month: string;
@@ -52,12 +53,22 @@ export type SealOutcome =
   | { status: "not_finished"; ends: string }
   | { status: "does_not_verify"; failures: ChainSummary[] };
 
+export interface SealOptions {
+  /**
+   * Also recompute every entry's hash from its contents (as `evident verify` does). By default a
+   * seal checks what its roots commit to: every link, every sequence number, and every signature
+   * over a stored hash (docs/sealing.md explains why that is sound).
+   */
+  full?: boolean;
+  onProgress?: (sealed: number) => void;
+}
+
 export async function sealMonth(
   sql: Queryable,
   bounds: MonthBounds,
   keyring: Keyring,
   signer: ExportSigner,
-  onProgress?: (sealed: number) => void,
+  options: SealOptions = {},
 ): Promise<SealOutcome> {
   const [clock] = await sql`
     select evident.canonical_timestamp(now()) as now, now() >= ${bounds.end}::text::timestamptz as finished,
@@ -65,39 +76,76 @@ export async function sealMonth(
   if (clock.sealed_at) return { status: "already_sealed", sealed_at: clock.sealed_at };
   if (!clock.finished) return { status: "not_finished", ends: bounds.end };
 
-  const failures = await monthFailures(sql, bounds, keyring);
-  if (failures.length > 0) return { status: "does_not_verify", failures };
+  // The counts are the database's work and the pass is ours: they overlap.
+  const [pass, aggregates] = await Promise.all([
+    monthPass(sql, bounds, keyring, options.full ? "full" : "links", options.onProgress),
+    monthAggregates(sql, bounds),
+  ]);
+  if (pass.failures.length > 0) return { status: "does_not_verify", failures: pass.failures };
 
-  const { recordCount, checksum, roots } = await monthRoots(sql, bounds, onProgress);
   const month = {
     partition_name: bounds.partitionName,
     partition_start_date: bounds.startDate,
     partition_end_date: bounds.endDate,
-    record_count: recordCount,
-    checksum,
+    record_count: pass.recordCount,
+    checksum: pass.checksum,
     sealed_at: clock.now,
     signing_key_id: signer.keyId,
   };
   const manifest: ManifestPayload = {
     manifest_version: manifestVersion,
     ...month,
-    organization_roots: roots.map((root) => ({ ...root, signature: signer.sign(canonicalBytes(sealedOrganizationMonth(month, root))) })),
-    aggregates: await monthAggregates(sql, bounds),
+    organization_roots: pass.roots.map((root) => ({ ...root, signature: signer.sign(canonicalBytes(sealedOrganizationMonth(month, root))) })),
+    aggregates,
   };
   const signature = signer.sign(manifestBytes(manifest));
   await sql`select evident.record_manifest(${sql.json({ ...manifest, signature } as never)})`;
   return { status: "sealed", manifest, signature };
 }
 
-/** The month's roots: all entries in (organization_id, seq) order, and each organisation's. */
-export async function monthRoots(sql: Queryable, bounds: MonthBounds, onProgress?: (n: number) => void) {
+export interface MonthPass {
+  recordCount: number;
+  /** RFC 6962 root over every entry hash of the month in (organization_id, seq) order. */
+  checksum: string;
+  roots: OrganizationRoot[];
+  /** Organisations whose entries in the month do not verify. */
+  failures: ChainSummary[];
+}
+
+/**
+ * One streaming pass over a month in (organization_id, seq) order: each organisation's chain is
+ * verified from the entry before the month (by links and signatures, or in full), and the same
+ * leaves feed the month's tree and the organisation's. Memory stays flat.
+ */
+export async function monthPass(
+  sql: Queryable,
+  bounds: MonthBounds,
+  keyring: Keyring,
+  mode: "links" | "full",
+  onProgress?: (n: number) => void,
+): Promise<MonthPass> {
+  const inMonth = sql`created_at >= ${bounds.start}::text::timestamptz and created_at < ${bounds.end}::text::timestamptz`;
+  // Where each organisation's chain enters the month: the entry before its first one there.
+  const anchors = new Map<string, { seq: number; hash: string | null }>();
+  const firsts = await sql`select organization_id, min(seq)::bigint as first_seq from public.audit_events where ${inMonth} group by 1`;
+  const before = firsts.filter((f) => Number(f.first_seq) > 1);
+  const found = before.length === 0 ? [] : await sql`
+    select e.organization_id, e.seq, e.entry_hash
+    from unnest(${before.map((f) => f.organization_id)}::uuid[], ${before.map((f) => Number(f.first_seq) - 1)}::bigint[]) as a(organization_id, seq)
+    join public.audit_events e on e.organization_id = a.organization_id and e.seq = a.seq`;
+  for (const f of before) anchors.set(f.organization_id, { seq: Number(f.first_seq) - 1, hash: null });
+  for (const e of found) anchors.set(e.organization_id, { seq: Number(e.seq), hash: e.entry_hash });
+
   const all = new MerkleRoot();
   const roots: OrganizationRoot[] = [];
-  let current: { id: string; tree: MerkleRoot; first: number; last: number; lastHash: string } | undefined;
+  const failures: ChainSummary[] = [];
+  let current: { verifier: ChainVerifier; tree: MerkleRoot; first: number; last: number; lastHash: string } | undefined;
   const close = () => {
     if (!current) return;
+    const summary = current.verifier.summary();
+    if (!summary.valid) failures.push(summary);
     roots.push({
-      organization_id: current.id,
+      organization_id: current.verifier.organizationId,
       first_seq: current.first,
       last_seq: current.last,
       count: current.tree.size,
@@ -105,41 +153,32 @@ export async function monthRoots(sql: Queryable, bounds: MonthBounds, onProgress
       last_hash: current.lastHash,
     });
   };
-  const cursor = sql`
-    select organization_id, seq, entry_hash from public.audit_events
-    where created_at >= ${bounds.start}::text::timestamptz and created_at < ${bounds.end}::text::timestamptz
-    order by organization_id, seq`.cursor(5000);
+  const cursor = mode === "full"
+    ? sql`select ${sql(entryColumns as unknown as string[])} from evident.audit_entries
+        where created_at_instant >= ${bounds.start}::text::timestamptz and created_at_instant < ${bounds.end}::text::timestamptz
+        order by organization_id, seq`.cursor(5000)
+    : sql`select organization_id, seq, id, previous_hash, entry_hash, signature, key_id from public.audit_events
+        where ${inMonth} order by organization_id, seq`.cursor(5000);
   for await (const rows of cursor) {
     for (const row of rows) {
-      const leaf = hexToBytes(row.entry_hash);
       let group = current;
-      if (!group || group.id !== row.organization_id) {
+      if (!group || group.verifier.organizationId !== row.organization_id) {
         close();
-        group = current = { id: row.organization_id, tree: new MerkleRoot(), first: Number(row.seq), last: 0, lastHash: "" };
+        const anchor = anchors.get(row.organization_id) ?? { seq: 0, hash: null };
+        group = current = { verifier: new ChainVerifier(row.organization_id, keyring, anchor), tree: new MerkleRoot(), first: Number(row.seq), last: 0, lastHash: "" };
       }
-      group.tree.push(leaf);
+      if (mode === "full") group.verifier.push(toEntry(row));
+      else group.verifier.pushLink({ ...row, seq: Number(row.seq) } as ChainLink);
+      const leaf = leafHash(hexToBytes(row.entry_hash));
+      group.tree.pushLeafHash(leaf);
+      all.pushLeafHash(leaf);
       group.last = Number(row.seq);
       group.lastHash = row.entry_hash;
-      all.push(leaf);
     }
     onProgress?.(all.size);
   }
   close();
-  return { recordCount: all.size, checksum: Buffer.from(all.root()).toString("hex"), roots };
-}
-
-/** Verifies every organisation's entries within the month; the summaries of those that fail. */
-async function monthFailures(sql: Queryable, bounds: MonthBounds, keyring: Keyring): Promise<ChainSummary[]> {
-  const organizations = (await sql`
-    select distinct organization_id from public.audit_events
-    where created_at >= ${bounds.start}::text::timestamptz and created_at < ${bounds.end}::text::timestamptz
-    order by 1`).map((r) => r.organization_id as string);
-  const failures: ChainSummary[] = [];
-  for (const organization of organizations) {
-    const summary = await verifyOrganization(sql, organization, keyring, { from: bounds.start, to: bounds.end });
-    if (!summary.valid) failures.push(summary);
-  }
-  return failures;
+  return { recordCount: all.size, checksum: Buffer.from(all.root()).toString("hex"), roots, failures };
 }
 
 export type SealedMonthCheck =
@@ -164,11 +203,11 @@ export async function verifySealedMonth(
   if (!verifyExportSignature(manifestBytes(manifest), signature, publicKeyPem)) {
     problems.push(`the manifest's signature does not verify with the public key (key id ${manifest.signing_key_id})`);
   }
-  const entryFailures = await monthFailures(sql, bounds, keyring);
+  const now = await monthPass(sql, bounds, keyring, "full");
+  const entryFailures = now.failures;
   for (const f of entryFailures) {
     problems.push(`organization ${f.organization_id}: entry seq ${f.first_failure?.seq} fails (${f.first_failure?.failures.join(", ")})`);
   }
-  const now = await monthRoots(sql, bounds);
   if (now.recordCount !== manifest.record_count) problems.push(`the month holds ${now.recordCount} entries, the manifest ${manifest.record_count}`);
   if (now.checksum !== manifest.checksum) problems.push(`the month's Merkle root is ${now.checksum}, the manifest's ${manifest.checksum}`);
   for (const root of manifest.organization_roots) {

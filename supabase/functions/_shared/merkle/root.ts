@@ -12,7 +12,12 @@ export class MerkleRoot {
 
   /** Adds a leaf by its data (for Evident: the raw bytes of an entry_hash). */
   push(data: Uint8Array): void {
-    let node = { size: 1, hash: leafHash(data) };
+    this.pushLeafHash(leafHash(data));
+  }
+
+  /** Adds a leaf already hashed with leafHash (one leaf shared by several trees is hashed once). */
+  pushLeafHash(hash: Uint8Array): void {
+    let node = { size: 1, hash };
     // Two subtrees of equal size merge into one of twice the size, as in a binary counter.
     while (this.#stack.length > 0 && this.#stack[this.#stack.length - 1].size === node.size) {
       const left = this.#stack.pop()!;
