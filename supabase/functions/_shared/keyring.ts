@@ -4,11 +4,14 @@
 //   AUDIT_ACTIVE_KEY_ID  the key_id new entries are signed with
 // Rotation adds a key beside the old ones and moves AUDIT_ACTIVE_KEY_ID; old entries keep
 // verifying with the key their row names.
-import { hexEqual, hexToBytes, hmacSha256Hex } from "./crypto.ts";
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { hexToBytes, hmacSha256Hex } from "./crypto.ts";
 import { ConfigurationError, readEnv } from "./env.ts";
 
 export const minimumSecretBytes = 32;
 export const keyIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** An entry hash and its HMAC-SHA256 signature are both 32 bytes in lowercase hex. */
+const hexPattern = /^[0-9a-f]{64}$/;
 
 export class Keyring {
   readonly #secrets: Map<string, Uint8Array>;
@@ -66,10 +69,14 @@ export class Keyring {
     return hmacSha256Hex(secret, hexToBytes(entryHash));
   }
 
-  /** Uses the named key only: no fallback to another key. Unknown key: false. */
+  /** Uses the named key only: no fallback to another key. Unknown key or malformed input: false. */
   verify(entryHash: string, signature: string, keyId: string): boolean {
-    if (!this.#secrets.has(keyId)) return false;
-    return hexEqual(this.sign(entryHash, keyId), signature);
+    const secret = this.#secrets.get(keyId);
+    if (!secret || !hexPattern.test(entryHash) || !hexPattern.test(signature)) return false;
+    // Compared as bytes in constant time; verification runs once per entry, so no hex round trip.
+    const expected = createHmac("sha256", secret).update(Buffer.from(entryHash, "hex")).digest();
+    const given = Buffer.from(signature, "hex");
+    return given.length === expected.length && timingSafeEqual(given, expected);
   }
 
   // Keep secrets out of console.log, JSON.stringify and error reports.

@@ -153,27 +153,39 @@ export async function monthPass(
       last_hash: current.lastHash,
     });
   };
-  const cursor = mode === "full"
+  // Keyset pages in (organization_id, seq) order, the next one requested before this one is
+  // checked, so the database produces rows while we hash them. At most two pages are held.
+  const pageSize = 5000;
+  const page = (after: { org: string; seq: number } | undefined) => (mode === "full"
     ? sql`select ${sql(entryColumns as unknown as string[])} from evident.audit_entries
         where created_at_instant >= ${bounds.start}::text::timestamptz and created_at_instant < ${bounds.end}::text::timestamptz
-        order by organization_id, seq`.cursor(5000)
+          ${after ? sql`and (organization_id, seq) > (${after.org}::uuid, ${after.seq})` : sql``}
+        order by organization_id, seq limit ${pageSize}`
     : sql`select organization_id, seq, id, previous_hash, entry_hash, signature, key_id from public.audit_events
-        where ${inMonth} order by organization_id, seq`.cursor(5000);
-  for await (const rows of cursor) {
+        where ${inMonth} ${after ? sql`and (organization_id, seq) > (${after.org}::uuid, ${after.seq})` : sql``}
+        order by organization_id, seq limit ${pageSize}`).execute();
+  let next: ReturnType<typeof page> | undefined = page(undefined);
+  while (next) {
+    const rows: Array<Record<string, unknown>> = await next;
+    if (rows.length === 0) break;
+    const last = rows[rows.length - 1];
+    next = rows.length < pageSize ? undefined : page({ org: last.organization_id as string, seq: Number(last.seq) });
     for (const row of rows) {
+      const organizationId = row.organization_id as string;
+      const entryHash = row.entry_hash as string;
       let group = current;
-      if (!group || group.verifier.organizationId !== row.organization_id) {
+      if (!group || group.verifier.organizationId !== organizationId) {
         close();
-        const anchor = anchors.get(row.organization_id) ?? { seq: 0, hash: null };
-        group = current = { verifier: new ChainVerifier(row.organization_id, keyring, anchor), tree: new MerkleRoot(), first: Number(row.seq), last: 0, lastHash: "" };
+        const anchor = anchors.get(organizationId) ?? { seq: 0, hash: null };
+        group = current = { verifier: new ChainVerifier(organizationId, keyring, anchor), tree: new MerkleRoot(), first: Number(row.seq), last: 0, lastHash: "" };
       }
       if (mode === "full") group.verifier.push(toEntry(row));
       else group.verifier.pushLink({ ...row, seq: Number(row.seq) } as ChainLink);
-      const leaf = leafHash(hexToBytes(row.entry_hash));
+      const leaf = leafHash(hexToBytes(entryHash));
       group.tree.pushLeafHash(leaf);
       all.pushLeafHash(leaf);
       group.last = Number(row.seq);
-      group.lastHash = row.entry_hash;
+      group.lastHash = entryHash;
     }
     onProgress?.(all.size);
   }
