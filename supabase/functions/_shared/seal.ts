@@ -153,23 +153,21 @@ export async function monthPass(
       last_hash: current.lastHash,
     });
   };
-  // Keyset pages in (organization_id, seq) order, the next one requested before this one is
-  // checked, so the database produces rows while we hash them. At most two pages are held.
-  const pageSize = 5000;
-  const page = (after: { org: string; seq: number } | undefined) => (mode === "full"
+  // One ordered read (keyset pages would each be planned again, and the planner cannot see the
+  // month's bounds). The next batch is asked for before this one is hashed, so the database
+  // produces rows while we work; at most two batches are held.
+  const query = mode === "full"
     ? sql`select ${sql(entryColumns as unknown as string[])} from evident.audit_entries
         where created_at_instant >= ${bounds.start}::text::timestamptz and created_at_instant < ${bounds.end}::text::timestamptz
-          ${after ? sql`and (organization_id, seq) > (${after.org}::uuid, ${after.seq})` : sql``}
-        order by organization_id, seq limit ${pageSize}`
+        order by organization_id, seq`
     : sql`select organization_id, seq, id, previous_hash, entry_hash, signature, key_id from public.audit_events
-        where ${inMonth} ${after ? sql`and (organization_id, seq) > (${after.org}::uuid, ${after.seq})` : sql``}
-        order by organization_id, seq limit ${pageSize}`).execute();
-  let next: ReturnType<typeof page> | undefined = page(undefined);
-  while (next) {
-    const rows: Array<Record<string, unknown>> = await next;
-    if (rows.length === 0) break;
-    const last = rows[rows.length - 1];
-    next = rows.length < pageSize ? undefined : page({ org: last.organization_id as string, seq: Number(last.seq) });
+        where ${inMonth} order by organization_id, seq`;
+  const batches = query.cursor(5000)[Symbol.asyncIterator]();
+  let next = batches.next();
+  for (;;) {
+    const { value: rows, done } = await next;
+    if (done) break;
+    next = batches.next();
     for (const row of rows) {
       const organizationId = row.organization_id as string;
       const entryHash = row.entry_hash as string;
