@@ -3,6 +3,7 @@ import { checkpoint } from "./commands/checkpoint.ts";
 import { keys } from "./commands/keys.ts";
 import { maintain } from "./commands/maintain.ts";
 import { seal } from "./commands/seal.ts";
+import { sor } from "./commands/sor.ts";
 import { verify } from "./commands/verify.ts";
 
 export const exitCodes = { ok: 0, problem: 1, couldNotRun: 2 } as const;
@@ -13,6 +14,7 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
   checkpoint: { summary: "sign and publish every chain head that moved (run every few minutes)", run: checkpoint },
   keys: { summary: "generate keys, show key ages, record a rotation (docs/runbooks/key-rotation.md)", run: keys },
   seal: { summary: "seal a finished month: verify it, sign its Merkle root, publish the manifest", run: seal },
+  sor: { summary: "Statements of Reasons: validate <file>, status, submit, retry --dead-letter, replay <id>", run: sor },
 };
 
 function usage(): string {
