@@ -174,6 +174,8 @@ type Rule = (c: Collector, field: string, value: unknown) => void;
 
 // Type and value rules (run only when the field is present and, with `nullable`, not null).
 const isArray: Rule = (c, f, v) => { if (!Array.isArray(v)) c.add(f, "array", message.array(f)); };
+/** PHP's is_array for content_id, which is a map ({"EAN-13": …}): a JSON object or list. */
+const isPhpArray: Rule = (c, f, v) => { if (v === null || typeof v !== "object") c.add(f, "array", message.array(f)); };
 const isString: Rule = (c, f, v) => { if (typeof v !== "string") c.add(f, "string", message.string(f)); };
 const maxLength = (max: number): Rule => (c, f, v) => {
   if (Array.isArray(v)) {
@@ -240,7 +242,7 @@ const requiredIf = (field: string, value: string): Pick<FieldRule, "required" | 
 
 /** Every field of StatementStoreRequest::rules() / multi_rules(), in the Commission's order. */
 export const fieldRules: Record<string, FieldRule> = {
-  content_id: { source: "'array', 'nullable'", nullable: true, rules: [isArray] },
+  content_id: { source: "'array', 'nullable'", nullable: true, rules: [isPhpArray] },
   content_id_ean: { source: "'nullable', 'string', 'regex:/^[0-9]{13}$/'", nullable: true, rules: [isString, regex(/^[0-9]{13}$/)] },
   decision_visibility: {
     source: "'array', in:null,<DECISION_VISIBILITIES>, 'required_without_all:decision_monetary,decision_provision,decision_account', 'nullable'",
