@@ -37,7 +37,7 @@ afterAll(async () => {
 beforeEach(() => tdb.reset());
 
 // deno-lint-ignore no-explicit-any
-async function callSor(body: unknown, token: string | undefined = serviceToken()): Promise<{ status: number; body: any }> {
+async function callSor(body: unknown, token: string = serviceToken()): Promise<{ status: number; body: any }> {
   const response = await fetch(functionUrl("sor-submit"), {
     method: "POST",
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), "content-type": "application/json" },
@@ -63,6 +63,21 @@ const cliEnv = (overrides: Record<string, string> = {}) => ({
   DSA_TDB_TIMEOUT_MS: "3000",
   ...overrides,
 });
+
+/**
+ * Runs `evident` without blocking this process: the local Transparency Database answers from this
+ * process's event loop, which spawnSync (support/cli.ts) would freeze.
+ */
+function evidentAsync(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["bin/evident.mjs", ...args], { cwd: repoRoot, env: { PATH: process.env.PATH ?? "", ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => stdout += chunk);
+    child.stderr.on("data", (chunk) => stderr += chunk);
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 /** Puts a row straight into the outbox, bypassing validation: a statement queued under older rules. */
 async function plantRaw(statement: Record<string, unknown>) {
@@ -122,7 +137,7 @@ describe("queueing", () => {
   });
 
   it("sor-submit is for the service role, with a valid body", async () => {
-    expect((await callSor({ action: "submit" }, undefined)).status).toBe(401);
+    expect((await callSor({ action: "submit" }, "")).status).toBe(401);
     expect((await callSor({ action: "submit" }, testStack.anonKey)).status).toBe(403);
     expect((await callSor({})).status).toBe(400);
     const bad = await enqueue([sampleStatement({ decision_ground: "Illegal Content" })]);
@@ -234,7 +249,7 @@ describe("submitting", () => {
     expect(status.code).toBe(1);
     expect(JSON.parse(status.stdout).counts.dead_letter).toBeGreaterThanOrEqual(2);
 
-    const retried = evident(["sor", "retry", "--dead-letter"], cliEnv());
+    const retried = await evidentAsync(["sor", "retry", "--dead-letter"], cliEnv());
     expect(retried.stderr).toBe("");
     for (const row of await rows(statements.map((s) => s.puid))) expect(row.state).toBe("submitted");
     expect(JSON.parse(retried.stdout.slice(retried.stdout.indexOf("{")))).toMatchObject({ submitted: expect.any(Number) });
@@ -272,15 +287,18 @@ describe("workers", () => {
   it("three workers racing over 240 statements: each is submitted exactly once, with one sor_submitted event", async () => {
     const statements = Array.from({ length: 240 }, () => sampleStatement());
     for (let i = 0; i < statements.length; i += 80) expect((await enqueue(statements.slice(i, i + 80))).status).toBe(201);
-    tdb.latencyMs = 40;
-    const cli = new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, ["bin/evident.mjs", "sor", "submit", "--batch-size", "40"], {
-        cwd: repoRoot, env: { PATH: process.env.PATH ?? "", ...cliEnv() }, stdio: "ignore",
-      });
-      child.on("exit", resolve);
-    });
-    const [a, b, code] = await Promise.all([submitPass(), submitPass(), cli]);
-    expect(code).toBe(0);
+    tdb.latencyMs = 300;
+    // The CLI worker first (it takes a moment to start); the two function workers join once it
+    // holds its first lease, so all three claim from the same queue at the same time.
+    const cli = evidentAsync(["sor", "submit", "--batch-size", "40"], cliEnv());
+    for (let i = 0; i < 200; i++) {
+      const [{ n }] = await sql`select count(*)::int as n from evident.sor_outbox where lease_owner like 'cli:%'`;
+      if (n > 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const [a, b, c] = await Promise.all([submitPass(), submitPass(), cli]);
+    expect(c.code).toBe(0);
+    expect([a.body.claimed, b.body.claimed, JSON.parse(c.stdout).claimed].every((n) => n > 0)).toBe(true);
     const puids = statements.map((s) => String(s.puid));
     const sent = tdb.calls.filter((c) => c.route === "statements" && c.status === 201).flatMap((c) => c.puids);
     expect(new Set(sent).size).toBe(sent.length);
@@ -322,7 +340,7 @@ describe("evident sor", () => {
     expect((await submitPass()).body.dead_lettered).toBe(1);
     const [row] = await rows([statement.puid]);
     expect(row).toMatchObject({ state: "dead_letter", last_status: 400, last_error: { body: { message: "Bad Request" } } });
-    const replayed = evident(["sor", "replay", row.id], cliEnv());
+    const replayed = await evidentAsync(["sor", "replay", row.id], cliEnv());
     expect(replayed.code).toBe(0);
     expect(JSON.parse(replayed.stdout)).toMatchObject({ claimed: 1, submitted: 1 });
     const again = evident(["sor", "replay", row.id], cliEnv());
@@ -334,14 +352,14 @@ describe("evident sor", () => {
     const statement = sampleStatement();
     await enqueue([statement]);
     const wrong = "wrong-token-0123456789";
-    const out = evident(["sor", "submit"], cliEnv({ DSA_TDB_TOKEN: wrong }));
+    const out = await evidentAsync(["sor", "submit"], cliEnv({ DSA_TDB_TOKEN: wrong }));
     expect(out.code).toBe(1);
     expect(out.stderr).toMatch(/refused the token \(HTTP 401\)/);
     expect(out.stdout + out.stderr).not.toContain(wrong);
     const [row] = await rows([statement.puid]);
     expect(row).toMatchObject({ state: "pending", last_status: 401 });
     await sql`update evident.sor_outbox set next_attempt_at = now() where id = ${row.id}`;
-    const fixed = evident(["sor", "submit"], cliEnv());
+    const fixed = await evidentAsync(["sor", "submit"], cliEnv());
     expect(fixed.code).toBe(0);
     expect(fixed.stdout + fixed.stderr).not.toContain(testStack.tdbToken);
     expect((await rows([statement.puid]))[0].state).toBe("submitted");
