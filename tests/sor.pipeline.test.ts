@@ -136,6 +136,11 @@ describe("queueing", () => {
     expect((await submitPass()).body.submitted).toBeGreaterThanOrEqual(1);
   });
 
+  it("callers cannot forge sor_submitted events", async () => {
+    const forged = await appendAs(serviceToken(), org, [sampleEvent({ event_type: "sor_submitted", metadata: { puid: "x" } })]);
+    expect(forged.status).toBe(400);
+  });
+
   it("sor-submit is for the service role, with a valid body", async () => {
     expect((await callSor({ action: "submit" }, "")).status).toBe(401);
     expect((await callSor({ action: "submit" }, testStack.anonKey)).status).toBe(403);
@@ -249,6 +254,11 @@ describe("submitting", () => {
     expect(status.code).toBe(1);
     expect(JSON.parse(status.stdout).counts.dead_letter).toBeGreaterThanOrEqual(2);
 
+    const text = evident(["sor", "status"], cliEnv());
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/dead_letter [1-9]\d*/);
+    expect(text.stdout).toContain(`DEAD LETTER`);
+
     const retried = await evidentAsync(["sor", "retry", "--dead-letter"], cliEnv());
     expect(retried.stderr).toBe("");
     for (const row of await rows(statements.map((s) => s.puid))) expect(row.state).toBe("submitted");
@@ -340,6 +350,10 @@ describe("evident sor", () => {
     expect((await submitPass()).body.dead_lettered).toBe(1);
     const [row] = await rows([statement.puid]);
     expect(row).toMatchObject({ state: "dead_letter", last_status: 400, last_error: { body: { message: "Bad Request" } } });
+    const requeued = evident(["sor", "retry", "--dead-letter", "--no-submit"], cliEnv());
+    expect(requeued.code).toBe(0);
+    expect(requeued.stdout).toMatch(/[1-9]\d* dead-lettered statement\(s\) back in the queue/);
+    expect((await rows([statement.puid]))[0].state).toBe("pending");
     const replayed = await evidentAsync(["sor", "replay", row.id], cliEnv());
     expect(replayed.code).toBe(0);
     expect(JSON.parse(replayed.stdout)).toMatchObject({ claimed: 1, submitted: 1 });
