@@ -14,7 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { repoRoot } from "../scripts/stack/config.ts";
 import { appendAs, countEvents, createOrganization, sampleEvent, serviceToken, verifyTrail } from "./support/api.ts";
 import { evident } from "./support/cli.ts";
-import { incompatibleStatement, newPuid, sampleStatement, without } from "./support/sor.ts";
+import { incompatibleStatement, sampleStatement, without } from "./support/sor.ts";
 import { adminSql, functionUrl, testStack } from "./support/stack.ts";
 import { startTdbServer, type TdbServer } from "./support/tdb-server.ts";
 
@@ -385,4 +385,3 @@ describe("evident sor", () => {
   });
 });
 
-void newPuid;

@@ -127,7 +127,7 @@ export async function submitDue(sql: Sql, keyring: Keyring, client: TdbClient, o
           where id = any(${group.map((a) => a.row.id)}::uuid[]) and state = 'submitting' and lease_owner = ${o.workerId}
           for update`).map((r) => r.id as string));
         const mine = group.filter((a) => held.has(a.row.id));
-        if (mine.length === 0) return { count: 0, lost: group.length };
+        if (mine.length === 0) return { mine, lost: group.length };
         const events = mine.map((a) => eventInput.parse({
           event_type: "sor_submitted",
           actor_id: "sor-submit",
@@ -154,10 +154,10 @@ export async function submitDue(sql: Sql, keyring: Keyring, client: TdbClient, o
             id: a.row.id, commission_uuid: a.commissionUuid, reconciled: a.reconciled, event_id: appended[i].id, status: a.status,
           })))}) as id`;
         if (done.length !== mine.length) throw new Error("an outbox row changed while it was locked");
-        return { count: mine.length, lost: group.length - mine.length };
+        return { mine, lost: group.length - mine.length };
       });
       report.lease_lost += written.lost;
-      for (const a of group.slice(0, written.count)) {
+      for (const a of written.mine) {
         if (a.reconciled) report.reconciled += 1;
         else report.submitted += 1;
       }
@@ -170,6 +170,11 @@ export async function submitDue(sql: Sql, keyring: Keyring, client: TdbClient, o
     const missing: OutboxRow[] = [];
     const failed: Array<[OutboxRow, TdbResult]> = [];
     for (const row of rows) {
+      if (timeLeft() <= 0) {
+        // Out of time: leave the rest for a later pass rather than outlive the lease.
+        failed.push([row, { kind: "timeout" }]);
+        continue;
+      }
       const r = await client.existingPuid(row.puid);
       if (r.kind === "response" && r.status === 302) found.push({ row, commissionUuid: null, reconciled: true, status: 302 });
       else if (r.kind === "response" && r.status === 404) missing.push(row);
@@ -227,7 +232,13 @@ export async function submitDue(sql: Sql, keyring: Keyring, client: TdbClient, o
         if (perStatement.length > 0) {
           // The batch was refused as a whole; nothing was stored. Dead-letter the refused ones with
           // their errors, send the others again.
-          const refused = new Set(perStatement.map((key) => Number(key.slice("statement_".length))));
+          const refused = new Set(perStatement.map((key) => Number(key.slice("statement_".length))).filter((i) => i < toSend.length));
+          if (refused.size === 0) {
+            // Errors for statements we did not send: nothing to narrow down, so nothing to resend.
+            for (const row of toSend) await release(row, "dead_letter", 422, { kind: "http", status: 422, body: result.body });
+            toSend = [];
+            break;
+          }
           for (const index of refused) {
             const row = toSend[index];
             if (row) await release(row, "dead_letter", 422, { kind: "http", status: 422, body: { errors: { [`statement_${index}`]: errors[`statement_${index}`] } }, batch_index: index });
