@@ -7,6 +7,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { statementErrors } from "../supabase/functions/_shared/sor/contract.ts";
+import * as enums from "../supabase/functions/_shared/sor/enums.ts";
 import { incompatibleStatement, newPuid, sampleStatement, without } from "./support/sor.ts";
 import { startTdbServer, type TdbServer } from "./support/tdb-server.ts";
 
@@ -246,5 +247,95 @@ describe("routes, auth and puid uniqueness as the Commission's controllers do th
     expect(limited.headers.get("retry-after")).toBe("7");
     expect((await postBatch([sampleStatement()])).status).toBe(503);
     expect((await postBatch([sampleStatement()])).status).toBe(201);
+  });
+});
+
+// Generated statements: any combination the PHP rules allow is accepted (by the schema and by the
+// server), and breaking one rule of it is refused naming that field.
+const pick = <T>(values: readonly T[]) => fc.constantFrom(...values);
+const someOf = <T>(values: readonly T[]) => fc.uniqueArray(pick(values), { minLength: 1, maxLength: Math.min(4, values.length) });
+const text = (max: number) => fc.string({ minLength: 1, maxLength: Math.min(max, 60) }).filter((s) => s.trim() !== "");
+const day = (from: number, to: number) => fc.date({ min: new Date(Date.UTC(from, 0, 1)), max: new Date(Date.UTC(to, 0, 1)), noInvalidDate: true })
+  .map((d) => d.toISOString().slice(0, 10));
+const puidArb = fc.stringMatching(/^[a-zA-Z0-9_-]{1,40}$/);
+
+const validStatement = fc.record({
+  decisions: fc.uniqueArray(pick(["visibility", "monetary", "provision", "account"] as const), { minLength: 1, maxLength: 4 }),
+  visibility: someOf(enums.decisionVisibilities),
+  monetary: pick(enums.decisionMonetaries),
+  provision: pick(enums.decisionProvisions),
+  account: pick(enums.decisionAccounts),
+  ground: pick(enums.decisionGrounds),
+  contentType: someOf(enums.contentTypes),
+  category: pick(enums.statementCategories),
+  additions: fc.option(fc.uniqueArray(pick(enums.statementCategories), { maxLength: 3 }), { nil: undefined }),
+  keywords: fc.option(someOf(enums.keywords), { nil: undefined }),
+  scope: fc.option(someOf(enums.europeanCountryCodes), { nil: undefined }),
+  language: fc.option(pick(enums.languages), { nil: undefined }),
+  contentDate: day(2000, 2038),
+  applicationDate: day(2020, 2038),
+  endDate: fc.option(day(2020, 2038), { nil: undefined }),
+  facts: text(5000),
+  sourceType: pick(enums.sourceTypes),
+  detection: pick(enums.automatedDetections),
+  decision: pick(enums.automatedDecisions),
+  illegalFlag: fc.option(pick(enums.incompatibleContentIllegals), { nil: undefined }),
+  words: text(500),
+  puid: puidArb,
+}).map((g) => {
+  const s: Record<string, unknown> = {
+    decision_ground: g.ground, content_type: g.contentType, category: g.category, content_date: g.contentDate,
+    application_date: g.applicationDate, decision_facts: g.facts, source_type: g.sourceType,
+    automated_detection: g.detection, automated_decision: g.decision, puid: g.puid,
+  };
+  if (g.decisions.includes("visibility")) s.decision_visibility = g.visibility;
+  if (g.decisions.includes("monetary")) s.decision_monetary = g.monetary;
+  if (g.decisions.includes("provision")) s.decision_provision = g.provision;
+  if (g.decisions.includes("account")) s.decision_account = g.account;
+  if (g.visibility.includes("DECISION_VISIBILITY_OTHER") && g.decisions.includes("visibility")) s.decision_visibility_other = g.words;
+  if (g.monetary === "DECISION_MONETARY_OTHER" && g.decisions.includes("monetary")) s.decision_monetary_other = g.words;
+  if (g.contentType.includes("CONTENT_TYPE_OTHER")) s.content_type_other = g.words;
+  if (g.ground === "DECISION_GROUND_ILLEGAL_CONTENT") {
+    s.illegal_content_legal_ground = g.words;
+    s.illegal_content_explanation = g.words;
+  } else {
+    s.incompatible_content_ground = g.words;
+    s.incompatible_content_explanation = g.words;
+    if (g.illegalFlag) s.incompatible_content_illegal = g.illegalFlag;
+  }
+  if (g.additions) s.category_addition = g.additions;
+  if (g.keywords) s.category_specification = g.keywords;
+  if (g.scope) s.territorial_scope = g.scope;
+  if (g.language) s.content_language = g.language;
+  if (g.endDate) s.end_date_account_restriction = g.endDate;
+  return s;
+});
+
+const requiredFields = ["decision_ground", "content_type", "category", "content_date", "application_date", "decision_facts", "source_type", "automated_detection", "automated_decision", "puid"];
+
+describe("generated statements", () => {
+  it("every statement the rules allow is accepted by the schema (property)", () => {
+    fc.assert(fc.property(validStatement, (s) => {
+      expect(statementErrors(s, "multi")).toEqual({});
+      expect(statementErrors(s, "single")).toEqual({});
+    }), { numRuns: 400 });
+  });
+
+  it("removing any required field, or putting a non-key in an enumerated one, is refused naming that field (property)", () => {
+    const enumerated = ["decision_ground", "category", "source_type", "automated_detection", "automated_decision"];
+    fc.assert(fc.property(validStatement, pick(requiredFields), pick(enumerated), fc.string({ maxLength: 10 }), (s, removed, field, junk) => {
+      const missing = { ...s };
+      delete missing[removed];
+      expect(Object.keys(statementErrors(missing))).toContain(removed);
+      const wrong = { ...s, [field]: `X${junk}` };
+      expect(Object.keys(statementErrors(wrong))).toContain(field);
+    }), { numRuns: 300 });
+  });
+
+  it("the server stores generated batches of valid statements", async () => {
+    const batch = fc.sample(validStatement, 100).map((s, i) => ({ ...s, puid: `gen-${i}-${newPuid()}` }));
+    const response = await postBatch(batch);
+    expect(response.status).toBe(201);
+    expect(response.body.statements).toHaveLength(100);
   });
 });
