@@ -40,6 +40,11 @@ export function tdbConfigFromEnv(): TdbConfig {
 export class TdbClient {
   constructor(private readonly config: TdbConfig) {}
 
+  /** The longest one request may take. */
+  get timeoutMs(): number {
+    return this.config.timeoutMs ?? 30000;
+  }
+
   /** POST /api/v1/statements: the statements are sent as the exact canonical JSON texts given. */
   submitBatch(statementTexts: string[]): Promise<TdbResult> {
     return this.request("POST", "/api/v1/statements", `{"statements":[${statementTexts.join(",")}]}`);
@@ -57,7 +62,7 @@ export class TdbClient {
 
   private async request(method: string, path: string, body?: string): Promise<TdbResult> {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.config.timeoutMs ?? 30000);
+    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     try {
       const response = await fetch(new URL(path, this.config.url), {
         method,

@@ -276,7 +276,8 @@ export async function submitDue(sql: Sql, keyring: Keyring, client: TdbClient, o
       if (transient(result)) {
         if (ambiguous(result)) maybeSent = new Set(toSend.map((row) => row.id));
         const delay = backoffMs(inline + 1, o, result.kind === "response" ? result.retryAfterSeconds : undefined);
-        if (inline < o.inlineRetries && delay < timeLeft()) {
+        // Retry now only if the wait and a whole request still fit in this pass.
+        if (inline < o.inlineRetries && delay + client.timeoutMs < timeLeft()) {
           inline += 1;
           await sleep(delay);
           continue;
