@@ -110,8 +110,10 @@ const rejected: Array<[string, () => Record<string, unknown>, string[]]> = [
   ["puid 'required'", () => without(sampleStatement(), "puid"), ["puid"]],
   ["puid 'regex:/^[a-zA-Z0-9-_]+$/D' (space)", () => sampleStatement({ puid: "has space" }), ["puid"]],
   ["puid 'regex' (slash)", () => sampleStatement({ puid: "a/b" }), ["puid"]],
-  ["puid 'regex' with /D (a trailing newline is not allowed)", () => sampleStatement({ puid: "abc\n" }), ["puid"]],
+  ["puid 'regex' (a newline inside; one at the end TrimStrings would remove)", () => sampleStatement({ puid: "ab\ncd" }), ["puid"]],
   ["puid 'max:500'", () => sampleStatement({ puid: long(501) }), ["puid"]],
+  ["puid 'required' (TrimStrings + ConvertEmptyStringsToNull make blanks null)", () => sampleStatement({ puid: "   " }), ["puid"]],
+  ["content_type in:<keys> (an empty element becomes null)", () => sampleStatement({ content_type: ["CONTENT_TYPE_TEXT", ""] }), ["content_type"]],
   ["content_id_ean 'regex:/^[0-9]{13}$/'", () => sampleStatement({ content_id_ean: "123" }), ["content_id_ean"]],
   ["content_id.EAN-13 'regex:/^[0-9]{13}$/'", () => sampleStatement({ content_id: { "EAN-13": "97800000000" } }), ["content_id.EAN-13"]],
 ];
@@ -133,6 +135,8 @@ const accepted: Array<[string, () => Record<string, unknown>]> = [
   ["a 500-character puid of every allowed character", () => sampleStatement({ puid: `aZ09-_${"q".repeat(494)}` })],
   ["EAN-13 in content_id", () => sampleStatement({ content_id: { "EAN-13": "9780000000002" } })],
   ["an unknown extra field (Laravel ignores it)", () => sampleStatement({ our_internal_ref: 42 })],
+  ["empty optional strings (ConvertEmptyStringsToNull makes them null)", () => sampleStatement({ account_type: "", content_language: "", decision_ground_reference_url: "", end_date_service_restriction: "" })],
+  ["values with surrounding whitespace (TrimStrings trims them first)", () => sampleStatement({ decision_ground: " DECISION_GROUND_ILLEGAL_CONTENT ", content_date: "2026-11-01\n" })],
   ["the incompatible ground with the illegal flag", () => incompatibleStatement({ incompatible_content_illegal: "Yes", source_type: "SOURCE_VOLUNTARY" })],
 ];
 
@@ -173,9 +177,10 @@ describe("the local Transparency Database refuses what the Commission's rules re
     expect(one.body.message).toMatch(/ \(and \d+ more errors\)$/);
   });
 
-  it("checks the puid rule for any string (property)", () => {
+  it("checks the puid rule, after trimming, for any string (property)", () => {
     fc.assert(fc.property(fc.string({ maxLength: 30 }), (puid) => {
-      const ok = /^[a-zA-Z0-9_-]+$/.test(puid) && puid.length <= 500;
+      const trimmed = puid.replace(/^[\s\uFEFF\u200B\u200E]+|[\s\uFEFF\u200B\u200E]+$/gu, "");
+      const ok = /^[a-zA-Z0-9_-]+$/.test(trimmed) && trimmed.length <= 500;
       expect(Object.hasOwn(statementErrors(sampleStatement({ puid })), "puid")).toBe(!ok);
     }), { numRuns: 500 });
   });

@@ -136,6 +136,19 @@ describe("queueing", () => {
     expect((await submitPass()).body.submitted).toBeGreaterThanOrEqual(1);
   });
 
+  it("a puid with surrounding whitespace is queued as the Commission keys it (trimmed), the payload as sent", async () => {
+    const statement = sampleStatement();
+    const puid = String(statement.puid);
+    const spaced = { ...statement, puid: `  ${puid} ` };
+    const queued = await enqueue([spaced]);
+    expect(queued.status).toBe(201);
+    expect(queued.body.queued[0].puid).toBe(puid);
+    const [row] = await rows([puid]);
+    expect(JSON.parse(row.payload).puid).toBe(`  ${puid} `);
+    expect((await submitPass()).body.submitted).toBeGreaterThanOrEqual(1);
+    expect((await rows([puid]))[0]).toMatchObject({ state: "submitted", commission_uuid: tdb.stored.get(7)!.get(puid)!.uuid });
+  });
+
   it("callers cannot forge sor_submitted events", async () => {
     const forged = await appendAs(serviceToken(), org, [sampleEvent({ event_type: "sor_submitted", metadata: { puid: "x" } })]);
     expect(forged.status).toBe(400);

@@ -13,6 +13,8 @@
 //   - GET /api/v1/statement/existing-puid/{puid}: 302 {"message":"statement of reason found"} or
 //     404 {"message":"statement of reason not found"}, per platform.
 //   - GET /api/v1/statement/{uuid}.
+//   - Every string of the input is trimmed and "" becomes null first, as Laravel's global
+//     middleware does, so what is stored (and the puid it is keyed by) is the trimmed value.
 // The field rules are the shared contract (supabase/functions/_shared/sor/contract.ts);
 // tests/sor.contract.test.ts proves them against hand-written statements taken from the PHP rules.
 // Faults are injected per route: a status (429 with Retry-After, 5xx), a hang (no answer until the
@@ -21,7 +23,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { laravelMessage, maxStatementsPerBatch, statementErrors } from "../../supabase/functions/_shared/sor/contract.ts";
+import { laravelInput, laravelMessage, maxStatementsPerBatch, statementErrors } from "../../supabase/functions/_shared/sor/contract.ts";
 
 export interface TdbUser {
   platformId: number | null;
@@ -122,7 +124,8 @@ export async function startTdbServer(options: { port?: number; users: Record<str
     let input: unknown = {};
     if (/application\/json/i.test(req.headers["content-type"] ?? "")) {
       try {
-        input = text === "" ? {} : JSON.parse(text);
+        // TrimStrings + ConvertEmptyStringsToNull run on every request before the controller.
+        input = text === "" ? {} : laravelInput(JSON.parse(text));
       } catch {
         input = {};
       }

@@ -7,7 +7,7 @@
 // so the local Transparency Database (tests/support/tdb-server.ts) answers 422 with the bodies the
 // real API sends. docs/sor-contract.md is the table of rules and their sources.
 //
-// Laravel semantics reproduced: a field is "filled" unless it is absent, null, a string of only
+// Laravel semantics reproduced: strings are trimmed and "" becomes null first (laravelInput); a field is "filled" unless it is absent, null, a string of only
 // whitespace, or an empty array (validateRequired); rules other than required* run only on present
 // fields; `nullable` skips the remaining rules for null; every failing rule adds a message (no
 // bail); exclude_unless / Rule::excludeIf drop a field from validation altogether; `in` on a field
@@ -355,6 +355,24 @@ export const fieldRules: Record<string, FieldRule> = {
 };
 
 /**
+ * What Laravel makes of the input before any rule runs: the global TrimStrings and
+ * ConvertEmptyStringsToNull middleware (app/Http/Kernel.php $middleware) trim every string, nested
+ * ones included, and turn "" into null. So `"  "` is a missing value, `""` a null one, and
+ * `" abc "` the puid `abc`. (TrimStrings strips \s, U+FEFF, U+200B and U+200E at both ends.)
+ */
+export function laravelInput(value: unknown): unknown {
+  if (typeof value === "string") {
+    const trimmed = value.replace(/^[\s\uFEFF\u200B\u200E]+|[\s\uFEFF\u200B\u200E]+$/gu, "");
+    return trimmed === "" ? null : trimmed;
+  }
+  if (Array.isArray(value)) return value.map(laravelInput);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, laravelInput(item)]));
+  }
+  return value;
+}
+
+/**
  * Validates one statement as the Commission's route does and returns Laravel's error bag
  * ({field: [messages]}), empty when the statement is accepted.
  */
@@ -364,7 +382,7 @@ export function statementErrors(input: unknown, route: Route = "multi"): FieldEr
     // Not a JSON object: Laravel would see no fields at all, so every required field is missing.
     return statementErrors({}, route);
   }
-  const statement = input as Input;
+  const statement = laravelInput(input) as Input;
   for (const [field, rule] of Object.entries(fieldRules)) {
     if (rule.excluded?.(statement, route)) continue;
     const value = statement[field];

@@ -6,7 +6,7 @@ import { sha256Hex } from "../crypto.ts";
 import type { Sql, WriterTransaction } from "../db.ts";
 import { asWriter } from "../db.ts";
 import { ApiError } from "../errors.ts";
-import { laravelMessage, statementErrors } from "./contract.ts";
+import { laravelInput, laravelMessage, statementErrors } from "./contract.ts";
 
 export type OutboxState = "pending" | "submitting" | "submitted" | "dead_letter";
 
@@ -64,10 +64,12 @@ export async function enqueueStatement(
   }
   const record = statement as Record<string, unknown>;
   const { text, sha256 } = statementPayload(record);
+  // The puid as the Commission keys it: after Laravel trims it (existing-puid looks it up so).
+  const puid = (laravelInput(record) as { puid: string }).puid;
   const [row] = await tx`
-    select evident.enqueue_statement(${organizationId}::uuid, ${record.puid as string}, ${text}, ${sha256},
+    select evident.enqueue_statement(${organizationId}::uuid, ${puid}, ${text}, ${sha256},
       ${decision?.id ?? null}::uuid, ${decision?.seq ?? null}::bigint) as id`;
-  return { id: row.id, puid: record.puid as string, payload_sha256: sha256 };
+  return { id: row.id, puid, payload_sha256: sha256 };
 }
 
 export interface OutboxStatus {
