@@ -333,6 +333,9 @@ describe("workers", () => {
     expect(events).toHaveLength(240);
     expect(new Set(events.map((e) => e.target_id)).size).toBe(240);
     expect((await verifyTrail(sql, org)).valid).toBe(true);
+    // And the operator's verifier agrees.
+    const verified = evident(["verify", "--org", org], { DB_URL: testStack.dbUrl, AUDIT_SIGNING_KEYS: testStack.signingKeys });
+    expect(verified.code).toBe(0);
   });
 });
 

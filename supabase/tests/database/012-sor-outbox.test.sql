@@ -5,7 +5,7 @@
 begin;
 \ir _helpers.psql
 
-select plan(31);
+select plan(34);
 
 select tests.create_org('Org S') as org \gset
 select '{"puid":"p-1","decision_facts":"x"}' as payload \gset
@@ -75,6 +75,12 @@ select throws_ok($$update evident.sor_outbox set state = 'pending', submitted_at
 select throws_ok($$update evident.sor_outbox set payload = '{"puid":"p-1"}' where puid = 'p-1'$$, 'EVS02', null,
   'the payload never changes');
 select throws_ok($$delete from evident.sor_outbox where puid = 'p-1'$$, '42501', null, 'evident_writer cannot delete a statement');
+select lives_ok(format('select evident.enqueue_statement(%L, %L, %L, %L)', :'org', 'p-4', '{"puid":"p-4"}',
+  encode(sha256(convert_to('{"puid":"p-4"}', 'UTF8')), 'hex')), 'another statement is queued');
+select throws_ok($$update evident.sor_outbox set state = 'submitted', submitted_at = now() where puid = 'p-4'$$, 'EVS02', null,
+  'pending cannot jump to submitted without a lease');
+select throws_ok($$update evident.sor_outbox set state = 'submitting' where puid = 'p-4'$$, '23514', null,
+  'submitting without a lease owner and expiry is refused');
 reset role;
 
 select * from finish();
