@@ -7,13 +7,14 @@
 //   npm test -- pgtap vitest      only the named checks (pgtap, vitest, deno, tsc, advisors)
 //   npm test -- vitest -- tests/x.test.ts   extra arguments after a second -- go to vitest
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
 import { bin, repoRoot } from "../stack/config.ts";
 import { installPgtapIntoEmbedded } from "../stack/database.ts";
 import { generateLocalSecrets } from "../stack/secrets.ts";
-import { startThrowawayStack } from "../stack/stack.ts";
+import { freePort, startThrowawayStack } from "../stack/stack.ts";
 import { runAdvisors } from "./advisors.ts";
 
 const allChecks = ["pgtap", "vitest", "deno", "tsc", "advisors"] as const;
@@ -55,7 +56,14 @@ const started = Date.now();
 const needsStack = [...selected].some((check) => check === "pgtap" || check === "vitest" || check === "advisors");
 const results: Array<{ check: Check; ok: boolean; seconds: number }> = [];
 
-const functionEnv = generateLocalSecrets();
+// The functions reach the test Transparency Database (tests/support/tdb-server.ts) here; the SoR
+// tests start it on this port with this token (EVIDENT_TEST_DSA_TDB_URL / _TOKEN).
+const functionEnv = {
+  ...generateLocalSecrets(),
+  DSA_TDB_URL: `http://127.0.0.1:${await freePort()}`,
+  DSA_TDB_TOKEN: randomBytes(24).toString("base64url"),
+  DSA_TDB_TIMEOUT_MS: "3000",
+};
 const stack = needsStack ? await startThrowawayStack(functionEnv, (line) => console.log(`[stack] ${line}`)) : undefined;
 
 try {

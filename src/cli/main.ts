@@ -3,6 +3,7 @@ import { checkpoint } from "./commands/checkpoint.ts";
 import { keys } from "./commands/keys.ts";
 import { maintain } from "./commands/maintain.ts";
 import { seal } from "./commands/seal.ts";
+import { sor } from "./commands/sor.ts";
 import { verify } from "./commands/verify.ts";
 import { verifyExport } from "./commands/verify-export.ts";
 
@@ -15,6 +16,7 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
   keys: { summary: "generate keys, show key ages, record a rotation (docs/runbooks/key-rotation.md)", run: keys },
   seal: { summary: "seal a finished month: verify it, sign its Merkle root, publish the manifest", run: seal },
   "verify-export": { summary: "check a certified export offline with the export public key; exit 1 if invalid", run: verifyExport },
+  sor: { summary: "Statements of Reasons: validate <file>, status, submit, retry --dead-letter, replay <id>", run: sor },
 };
 
 function usage(): string {

@@ -12,6 +12,8 @@ export const sqlStates = {
   manifestWrite: "EVM01",
   alreadySealed: "EVM02",
   notSealed: "EVM03",
+  sorPuidConflict: "EVS01",
+  sorTransition: "EVS02",
 } as const;
 
 export type ErrorCode =
@@ -56,6 +58,7 @@ const statusBySqlState: Record<string, [number, ErrorCode]> = {
   [sqlStates.headGuard]: [409, "chain_conflict"],
   [sqlStates.appendOnly]: [409, "conflict"],
   [sqlStates.noPartition]: [503, "unavailable"],
+  [sqlStates.sorPuidConflict]: [409, "conflict"],
 };
 
 // The database cannot be reached or is shutting down: the request may succeed when retried.

@@ -8,6 +8,7 @@ import type { Keyring } from "../_shared/keyring.ts";
 import { readerRoles, requireOrganizationRole, writerRoles } from "../_shared/membership.ts";
 import { appendRequest, readQuery } from "../_shared/schemas/events.ts";
 import { parseInput as parse, queryParameters } from "../_shared/schemas/parse.ts";
+import { enqueueDecisionStatements } from "../_shared/sor/outbox.ts";
 
 export interface Context {
   sql: Sql;
@@ -22,7 +23,9 @@ export async function appendHandler(request: Request, { sql, keyring, caller }: 
   const body = parse(appendRequest, await readJsonBody(request, maxBodyBytes), "request body");
   const events = await asWriter(sql, async (tx) => {
     await requireOrganizationRole(tx, caller, body.organization_id, writerRoles);
-    return await appendEvents(tx, body.organization_id, body.events, keyring);
+    const appended = await appendEvents(tx, body.organization_id, body.events, keyring);
+    await enqueueDecisionStatements(tx, body.organization_id, body.events, appended);
+    return appended;
   });
   const wroteAny = events.some((event) => !event.replayed);
   return json(wroteAny ? 201 : 200, { organization_id: body.organization_id, events });

@@ -1,6 +1,7 @@
 // What a caller may append. Event types that the transparency SQL reads have their own metadata
 // rules (docs/event-types.md); any other type is allowed if its name follows the naming rule.
 import { z } from "zod";
+import { statementSchema } from "../sor/contract.ts";
 import { text, timestamp, unstorableJson, uuid } from "./values.ts";
 
 export const maxEventsPerRequest = 1000;
@@ -8,7 +9,7 @@ export const maxMetadataBytes = 64 * 1024;
 export const eventTypePattern = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
 
 /** Written only by Evident itself (the audited read path, verification runs); callers may not forge them. */
-export const reservedEventTypes = new Set(["audit_access", "audit_verification", "key_rotated", "authority_data_request"]);
+export const reservedEventTypes = new Set(["audit_access", "audit_verification", "key_rotated", "authority_data_request", "sor_submitted"]);
 
 export const decisionActions = [
   "content_removed", "content_disabled", "content_demoted", "content_age_restricted",
@@ -25,7 +26,9 @@ const metadataRules: Record<string, z.ZodType> = {
     message: "trusted_flagger_id is required when is_trusted_flagger is true",
     path: ["trusted_flagger_id"],
   }),
-  decision_made: z.looseObject({ action: z.enum(decisionActions) }),
+  // statement_of_reasons (optional): a Statement of Reasons for the Transparency Database, queued in
+  // the same transaction (docs/sor-submission.md); it must pass the Commission's rules.
+  decision_made: z.looseObject({ action: z.enum(decisionActions), statement_of_reasons: statementSchema.optional() }),
   appeal_decided: z.looseObject({ outcome: z.enum(["upheld", "reversed", "modified"]) }),
   audit_access: z.looseObject({
     accessor_type: text(1, 64),
