@@ -53,3 +53,34 @@ export async function readTrailAudited(
   const [access_event] = await appendEvents(tx, query.organization_id, [access], keyring);
   return { events, next_cursor, access_event };
 }
+
+/**
+ * Records one read of an organisation's audit data that is not a page of the trail (a report, an
+ * export) as an audit_access event, with the caller's purpose and what was asked for. Call it in
+ * the transaction that reads, or before the read is handed out; no read goes unrecorded.
+ */
+export async function recordAccess(
+  tx: WriterTransaction,
+  caller: Caller,
+  organizationId: string,
+  purpose: string,
+  queryParameters: Record<string, unknown>,
+  keyring: Keyring,
+): Promise<AppendedEvent> {
+  const access = eventInput.parse({
+    event_type: "audit_access",
+    actor_id: caller.actorId,
+    actor_type: caller.kind === "service" ? "service" : "user",
+    target_id: organizationId,
+    target_type: "audit_trail",
+    action: "query",
+    metadata: {
+      accessor_type: caller.kind === "service" ? "service_role" : "member",
+      purpose,
+      query_parameters: queryParameters,
+      permission_verified: true,
+    },
+  });
+  const [event] = await appendEvents(tx, organizationId, [access], keyring);
+  return event;
+}
