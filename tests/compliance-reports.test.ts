@@ -174,6 +174,29 @@ describe("refusals", () => {
   });
 });
 
+describe("least privilege", () => {
+  it("fails when a role holds a write privilege on audit data, naming it, in both reports", async () => {
+    const grant = (statement: string) => sql.begin(async (tx) => {
+      await tx`select set_config('evident.allow_audit_ddl', 'on', true)`;
+      await tx.unsafe(statement);
+    });
+    await grant("grant update on evident.checkpoints to evident_analyst");
+    try {
+      const report = await soc2(org, await userToken(admin));
+      const control = report.body.controls.find((c: { id: string }) => c.id === "least_privilege");
+      expect(control).toMatchObject({ status: "FAIL", reason: "UPDATE on evident.checkpoints to evident_analyst" });
+      expect(report.body.overall_status).toBe("FAIL");
+      expect(report.body.security_metrics.privilege_violations).toBe(1);
+      const q = await quarterly(org, await userToken(admin));
+      expect(q.body.findings.access_control).toBe("FAIL");
+      expect(q.body.reasons.access_control).toMatch(/UPDATE on evident.checkpoints to evident_analyst/);
+    } finally {
+      await grant("revoke update on evident.checkpoints from evident_analyst");
+    }
+    expect((await soc2(org, await userToken(admin))).body.overall_status).toBe("PASS");
+  });
+});
+
 describe("quarterly self-assessment", () => {
   it("has the seed's shape, every finding computed, and logs compliance_audit_completed", async () => {
     const response = await quarterly(org, await userToken(auditor));

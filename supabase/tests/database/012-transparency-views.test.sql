@@ -5,7 +5,7 @@
 begin;
 \ir _helpers.psql
 
-select plan(47);
+select plan(48);
 
 select tests.create_org('Org A') as org_a \gset
 select tests.create_org('Org B') as org_b \gset
@@ -204,6 +204,17 @@ select results_eq('select record_count, verification_status, verification_freshn
   $$values (1::bigint, 'verified', 'RECENTLY_VERIFIED')$$,
   'partition integrity, admin of B: B''s one entry; the month''s new status and freshness');
 select tests.clear_authentication() \gset
+
+-- The guide's integrity query and the view agree: same months, statuses, freshness and checksums,
+-- and the organisations' counts add up to the month's record_count.
+set local role evident_analyst;
+select results_eq(
+  $$select partition_name, verification_status, checksum, sum(record_count)::bigint from transparency.partition_integrity
+    group by 1, 2, 3 order by 1$$,
+  $$SELECT pm.partition_name, pm.verification_status, pm.checksum, pm.record_count FROM partition_manifests pm
+    ORDER BY pm.partition_start_date DESC LIMIT 12$$,
+  'partition integrity, analyst: the view agrees with the guide''s query (months, statuses, checksums, counts)');
+reset role;
 
 -- Row security on every view ----------------------------------------------------------------------
 create function tests.views() returns setof text language sql as $$
