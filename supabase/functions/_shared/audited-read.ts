@@ -36,15 +36,17 @@ export async function readTrailAudited(
   const next_cursor = rows.length > limit ? String(events[events.length - 1].seq) : null;
 
   const { organization_id: _organization, purpose, ...filters } = query;
-  const access_event = await logAccess(tx, caller, query.organization_id, purpose, { ...filters, returned: events.length }, keyring);
+  const access_event = await recordAccess(tx, caller, query.organization_id, purpose, { ...filters, returned: events.length }, keyring);
   return { events, next_cursor, access_event };
 }
 
 /**
- * Records who read what and why (an audit_access event). Callers run it in the transaction that
- * reads, so the read and its record commit together or not at all.
+ * Records one read of an organisation's audit data (a page of the trail, a report, an export, an
+ * authority's certified export) as an audit_access event, with the caller's purpose and what was
+ * asked for. Call it in the transaction that reads, or before the read is handed out; no read goes
+ * unrecorded.
  */
-export async function logAccess(
+export async function recordAccess(
   tx: WriterTransaction,
   caller: Caller,
   organizationId: string,

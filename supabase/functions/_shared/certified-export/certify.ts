@@ -3,7 +3,7 @@
 // one into a signed root (its sealed month's, or a checkpoint signed now for the month still
 // open), and sign the whole package with the export key. Runs inside one writer transaction, so
 // the access record, the checkpoint and the response record commit with the export or not at all.
-import { logAccess } from "../audited-read.ts";
+import { recordAccess } from "../audited-read.ts";
 import type { Caller } from "../auth.ts";
 import { latestStoredCheckpoint, monthTreeThrough, signCheckpoint, signedCheckpointProblems } from "../checkpoint.ts";
 import { hexToBytes } from "../crypto.ts";
@@ -89,7 +89,7 @@ export async function certifyRequest(
   if (problems.length > 0) return { status: "refused", problems };
 
   // 3. The read itself is an audited access, under the request's purpose.
-  const access = await logAccess(tx, caller, org, `authority_request_${request.id}`, {
+  const access = await recordAccess(tx, caller, org, `authority_request_${request.id}`, {
     authority_request_id: request.id,
     start: request.scope_start,
     end: request.scope_end,
