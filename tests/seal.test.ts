@@ -153,31 +153,31 @@ describe("evident seal", () => {
 
     // A link cut, in another month: the chain breaks there.
     const cut = await createOrganization(sql, "link cut");
-    await backfillMonth(sql, cut, "2025-10", Array.from({ length: 5 }, () => sampleEvent()), keyring());
+    await backfillMonth(sql, cut, "2024-10", Array.from({ length: 5 }, () => sampleEvent()), keyring());
     await sql.begin(async (tx) => {
       await tx`set local session_replication_role = replica`;
       await tx`update public.audit_events set previous_hash = repeat('0', 64) where organization_id = ${cut} and seq = 3`;
     });
-    const run = sealCli(["--month", "2025-10"]);
+    const run = sealCli(["--month", "2024-10"]);
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(new RegExp(`refused: 2025-10 does not verify\\n  ${cut}: first failing entry seq 3 \\(chain\\)`));
+    expect(run.stdout).toMatch(new RegExp(`refused: 2024-10 does not verify\\n  ${cut}: first failing entry seq 3 \\(chain\\)`));
   });
 
   it("seals by links and signatures by default; a full seal and a sealed month's verification recompute contents", async () => {
     const org = await createOrganization(sql, "contents rewritten before sealing");
-    const rows = await backfillMonth(sql, org, "2025-11", Array.from({ length: 4 }, () => sampleEvent()), keyring());
+    const rows = await backfillMonth(sql, org, "2024-11", Array.from({ length: 4 }, () => sampleEvent()), keyring());
     await sql.begin(async (tx) => {
       await tx`set local session_replication_role = replica`;
       await tx`update public.audit_events set action = 'rewritten' where organization_id = ${org} and seq = 2`;
     });
-    const run = sealCli(["--month", "2025-11"]);
+    const run = sealCli(["--month", "2024-11"]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     // The seal committed to the hash the entry was signed with, not to the rewritten contents...
-    const [row] = await sql`select organization_roots from public.partition_manifests where partition_name = 'audit_events_2025_11'`;
+    const [row] = await sql`select organization_roots from public.partition_manifests where partition_name = 'audit_events_2024_11'`;
     const root = row.organization_roots.find((r: { organization_id: string }) => r.organization_id === org);
     expect(root.root).toBe(Buffer.from(merkleRoot(rows.map((r) => hexToBytes(r.entry_hash)))).toString("hex"));
     // ...so verifying the sealed month names the rewritten entry.
-    const check = evident(["verify", "--month", "2025-11"], { DB_URL: testStack.dbUrl, AUDIT_SIGNING_KEYS: testStack.signingKeys, AUDIT_EXPORT_SIGNING_KEY: exportKey });
+    const check = evident(["verify", "--month", "2024-11"], { DB_URL: testStack.dbUrl, AUDIT_SIGNING_KEYS: testStack.signingKeys, AUDIT_EXPORT_SIGNING_KEY: exportKey });
     expect(check.code).toBe(1);
     expect(check.stdout).toMatch(new RegExp(`organization ${org}: entry seq 2 fails \\(hash\\)`));
   });
