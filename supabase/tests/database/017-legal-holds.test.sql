@@ -3,7 +3,7 @@
 begin;
 \ir _helpers.psql
 
-select plan(20);
+select plan(25);
 
 select tests.create_org('Org H') as org_h \gset
 select tests.create_org('Org Other') as org_other \gset
@@ -61,6 +61,38 @@ select throws_ok(format('delete from evident.legal_holds where id = %L', :'hold_
 reset role;
 set local role evident_analyst;
 select ok(not evident.active_holds_cover(:'org_h', array['user-42'], null, null, null), 'a released hold covers nothing');
+reset role;
+
+-- In the retention compliance view -------------------------------------------------------------------
+select tests.create_user() as admin_user \gset
+select tests.add_member(:'org_h', :'admin_user', 'admin');
+select tests.create_user() as outsider \gset
+select tests.add_member(:'org_other', :'outsider', 'admin');
+select tests.append_event(:'org_h', ts => now() - interval '8 years', actor_id => 'user-77') \gset
+select tests.append_event(:'org_h', ts => now() - interval '8 years', actor_id => 'user-88') \gset
+set local role evident_writer;
+select lives_ok(format($sql$insert into evident.legal_holds (organization_id, scope, subject_id, reason, applied_by)
+  values (%L, 'subject', 'user-77', 'litigation hold', 'x')$sql$, :'org_h'), 'a hold on one of two expired events'' subjects');
+reset role;
+set local role evident_analyst;
+select results_eq(
+  format($sql$select expired_events, held_expired_events, active_legal_holds, compliance_status
+    from transparency.retention_compliance where organization_id = %L and event_type = 'decision_made'$sql$, :'org_h'),
+  $$values (2::bigint, 1::bigint, 3::bigint, 'REQUIRES_CLEANUP'::text)$$,
+  'analyst: the view counts the expired event a hold keeps, and the active holds, beside the guide''s status');
+reset role;
+select tests.authenticate_as(:'admin_user');
+select results_eq(
+  format($sql$select held_expired_events, active_legal_holds from transparency.retention_compliance
+    where organization_id = %L and event_type = 'decision_made'$sql$, :'org_h'),
+  $$values (1::bigint, 3::bigint)$$,
+  'an admin member sees the same figures for their organisation');
+select tests.clear_authentication();
+select tests.authenticate_as(:'outsider');
+select is(transparency.active_hold_count(:'org_h'), null, 'a member of another organisation learns nothing about its holds');
+select tests.clear_authentication();
+set local role anon;
+select throws_ok(format('select transparency.active_hold_count(%L)', :'org_h'), '42501', null, 'anon: hold figures are refused');
 reset role;
 
 select * from finish();
