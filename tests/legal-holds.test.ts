@@ -114,6 +114,8 @@ describe("who may, and what", () => {
       [{ organization_id: org, scope: "everything", reason: "unknown scope" }, /scope must be subject/],
       [{ organization_id: org, scope: "time_range", range: { start: "2026-05-01T00:00:00Z", end: "2026-04-01T00:00:00Z" }, reason: "backwards" }, /range\.end: start must be before end/],
       [{ organization_id: org, scope: "target", target_id: "post-1", reason: "x" }, /reason/],
+      // Lengths count characters as PostgreSQL does: two emoji are two characters, too short.
+      [{ organization_id: org, scope: "target", target_id: "post-1", reason: "😀😀" }, /reason.*3 to 1000 characters \(is 2\)/],
     ];
     for (const [body, reason] of cases) {
       const answer = await call(legal, { body });

@@ -162,6 +162,12 @@ describe("queueing", () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.issues[0].path).toBe("statements[0].decision_ground");
     expect((await enqueue([sampleStatement()], crypto.randomUUID())).status).toBe(404);
+    // Text PostgreSQL cannot store is a 400 naming the statement, not a 500.
+    for (const facts of ["a\u0000b", "lone \ud800 surrogate"]) {
+      const unstorable = await enqueue([sampleStatement({ decision_facts: facts })]);
+      expect(unstorable.status, JSON.stringify(unstorable.body)).toBe(400);
+      expect(unstorable.body.error.details.issues[0].path).toMatch(/^statements\[0\]/);
+    }
   });
 });
 

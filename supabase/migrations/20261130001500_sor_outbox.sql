@@ -128,7 +128,7 @@ begin
   select * into queued from evident.sor_outbox where puid = statement_puid;
   if queued.payload_sha256 <> statement_sha256 or queued.organization_id <> organization then
     raise exception using errcode = 'EVS01',
-      message = format('puid %s is already queued with a different statement (sha256 %s)', statement_puid, queued.payload_sha256);
+      message = format('puid %s is already queued with a different statement: a puid names one statement for the whole platform', statement_puid);
   end if;
   return queued.id;
 end

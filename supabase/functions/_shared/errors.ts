@@ -67,11 +67,21 @@ const unavailableCodes = new Set([
   "57P01", "57P02", "57P03",
 ]);
 
+// A value the request carried that the database's own checks refused (a CHECK constraint, text
+// PostgreSQL cannot store, a value out of range): the caller's input, so a 400, never a 500.
+// Schemas catch these first; this is the backstop where a database rule is stricter.
+const refusedValueCodes = new Set(["23514", "22P02", "22P05", "22001", "22003", "22007", "22008", "22021"]);
+
 /** Turns a database error carrying one of our SQLSTATEs into the API error it stands for. */
 export function fromDatabaseError(error: unknown): ApiError | undefined {
   const code = (error as { code?: string } | null)?.code;
   if (code && (unavailableCodes.has(code) || code.startsWith("08"))) {
     return new ApiError(503, "unavailable", "the database is unavailable; nothing was written, retry later");
+  }
+  if (code && refusedValueCodes.has(code)) {
+    const constraint = (error as { constraint_name?: string }).constraint_name;
+    return new ApiError(400, "invalid_request",
+      `a value was refused by the database${constraint ? ` (check ${constraint})` : ""}; nothing was written`, { sqlstate: code });
   }
   if (!code || !(code in statusBySqlState)) return undefined;
   const [status, apiCode] = statusBySqlState[code];

@@ -185,8 +185,12 @@ async function gdpr(context: Context, organizationId: string, query: Record<stri
 async function recordRefusal(context: Context, organizationId: string, route: string, purpose: string, reason: string) {
   try {
     await asWriter(context.sql, async (tx) => {
-      const [exists] = await tx`select 1 from public.organizations where id = ${organizationId}::uuid`;
-      if (!exists) return;
+      // Only a member's refusal goes into the organisation's trail: anyone else could otherwise
+      // write into any organisation's permanent record just by being refused.
+      if (context.caller.kind !== "user") return;
+      const [member] = await tx`
+        select 1 from public.organization_members where organization_id = ${organizationId}::uuid and user_id = ${context.caller.userId}::uuid`;
+      if (!member) return;
       const event = eventInput.parse({
         event_type: "access_refused",
         actor_id: context.caller.actorId,

@@ -114,7 +114,8 @@ export interface QuarterBounds {
 /** "2026-Q4" to its UTC bounds and months; undefined if malformed. */
 export function quarterBounds(quarter: string): QuarterBounds | undefined {
   const match = /^(\d{4})-Q([1-4])$/.exec(quarter);
-  if (!match) return undefined;
+  // Date.UTC reads years 0-99 as 1900-1999; nothing Evident holds predates 2000 anyway.
+  if (!match || Number(match[1]) < 2000) return undefined;
   const year = Number(match[1]);
   const first = (Number(match[2]) - 1) * 3;
   const iso = (y: number, m: number) => `${new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 19)}.000000Z`;

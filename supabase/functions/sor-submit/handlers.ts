@@ -5,7 +5,7 @@ import { ConfigurationError } from "../_shared/env.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { json, readJsonBody } from "../_shared/http.ts";
 import type { Keyring } from "../_shared/keyring.ts";
-import { describeIssues, uuid } from "../_shared/schemas/values.ts";
+import { describeIssues, unstorableJson, uuid } from "../_shared/schemas/values.ts";
 import { TdbClient, tdbConfigFromEnv } from "../_shared/sor/client.ts";
 import { maxStatementsPerBatch } from "../_shared/sor/contract.ts";
 import { enqueueStatement } from "../_shared/sor/outbox.ts";
@@ -27,7 +27,11 @@ const body = z.discriminatedUnion("action", [
   z.strictObject({
     action: z.literal("enqueue"),
     organization_id: uuid,
-    statements: z.array(z.record(z.string(), z.unknown())).min(1).max(maxStatementsPerBatch),
+    statements: z.array(z.record(z.string(), z.unknown()).superRefine((statement, ctx) => {
+      // Text PostgreSQL cannot store (NUL, lone surrogates) is refused here, not by the database.
+      const problem = unstorableJson(statement, "statement");
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })).min(1).max(maxStatementsPerBatch),
   }),
 ]);
 

@@ -4,7 +4,7 @@
 begin;
 \ir _helpers.psql
 
-select plan(19);
+select plan(21);
 
 select tests.create_org('Org R') as org_r \gset
 select tests.create_user() as legal_user \gset
@@ -19,6 +19,13 @@ select format($sql$
 $sql$, :'org_r') as insert_request \gset
 
 -- Who may reach requests ---------------------------------------------------------------------------
+select ok(not has_table_privilege('anon', 'evident.authority_requests', 'select, insert, update, delete')
+  and not has_table_privilege('authenticated', 'evident.authority_requests', 'select, insert, update, delete')
+  and not has_table_privilege('service_role', 'evident.authority_requests', 'select, insert, update, delete'),
+  'API roles hold no privilege on authority_requests');
+select ok(not has_table_privilege('evident_writer', 'evident.authority_requests', 'delete')
+  and not has_column_privilege('evident_writer', 'evident.authority_requests', 'authority', 'update'),
+  'the writer can neither delete a request nor rewrite what was asked');
 set local role anon;
 select throws_ok(:'insert_request', '42501', null, 'anon: recording a request is refused');
 select throws_ok('select count(*) from evident.authority_requests', '42501', null, 'anon: reading requests is refused');

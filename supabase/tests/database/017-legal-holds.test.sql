@@ -3,7 +3,7 @@
 begin;
 \ir _helpers.psql
 
-select plan(25);
+select plan(29);
 
 select tests.create_org('Org H') as org_h \gset
 select tests.create_org('Org Other') as org_other \gset
@@ -16,6 +16,12 @@ select format($sql$
 $sql$, :'org_h') as insert_hold \gset
 
 -- Who may reach holds ----------------------------------------------------------------------------
+-- Privileges themselves, not only the refusals (which the missing schema USAGE would cause anyway).
+select ok(not has_table_privilege('anon', 'evident.legal_holds', 'select, insert, update, delete'), 'anon holds no privilege on legal_holds');
+select ok(not has_table_privilege('authenticated', 'evident.legal_holds', 'select, insert, update, delete'), 'authenticated holds no privilege on legal_holds');
+select ok(not has_table_privilege('service_role', 'evident.legal_holds', 'select, insert, update, delete'), 'service_role holds no privilege on legal_holds');
+select ok(not has_function_privilege('anon', 'transparency.event_held(uuid, text, text, timestamptz)', 'execute')
+  and not has_function_privilege('anon', 'transparency.live_months()', 'execute'), 'anon may not execute the hold or month helpers');
 set local role anon;
 select throws_ok(:'insert_hold', '42501', null, 'anon: applying a hold is refused');
 select throws_ok('select count(*) from evident.legal_holds', '42501', null, 'anon: reading holds is refused');

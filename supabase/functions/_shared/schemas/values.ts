@@ -44,11 +44,21 @@ export function unstorableString(value: string, path: string): string | undefine
   return undefined;
 }
 
-/** A bounded, storable text field. */
+/**
+ * A bounded, storable text field. Lengths count characters (code points), as PostgreSQL's
+ * length() does, not UTF-16 units: "😀😀" is two characters on both sides.
+ */
 export const text = (min: number, max: number) =>
-  z.string().min(min).max(max).superRefine((value, ctx) => {
+  z.string().max(max * 2).superRefine((value, ctx) => {
     const problem = unstorableString(value, "value");
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
+    if (problem) {
+      ctx.addIssue({ code: "custom", message: problem });
+      return;
+    }
+    const length = [...value].length;
+    if (length < min || length > max) {
+      ctx.addIssue({ code: "custom", message: min === max ? `must be ${min} characters` : `must be ${min} to ${max} characters (is ${length})` });
+    }
   });
 
 /** An ISO 8601 timestamp with offset and at most microseconds, converted to the canonical form. */
