@@ -251,6 +251,40 @@ describe("refusing to certify", () => {
   });
 });
 
+describe("after an export key rotation", () => {
+  it("certifies a month sealed with the retired key, which the authority checks with both public keys", async () => {
+    const rotated = await createOrganization(sql, "sealed before rotation");
+    const rotatedLegal = await userToken(await createMember(sql, rotated, "legal"));
+    await backfillMonth(sql, rotated, "2022-06", Array.from({ length: 5 }, () => sampleEvent({ timestamp: "2022-06-10T00:00:00.000000Z" })), keyring());
+    const retired = ExportSigner.parse(testStack.retiredExportSigningKey);
+    const sealed = evident(["seal", "--month", "2022-06"], {
+      DB_URL: testStack.dbUrl, AUDIT_SIGNING_KEYS: testStack.signingKeys, AUDIT_EXPORT_SIGNING_KEY: testStack.retiredExportSigningKey,
+      EVIDENT_ARCHIVE_DIR: path.join(scratch.dir, "rotated"),
+    });
+    expect(sealed.code, sealed.stderr + sealed.stdout).toBe(0);
+
+    const created = await call(rotatedLegal, { body: requestBody({ organization_id: rotated, scope: { start: "2022-06-01T00:00:00Z", end: "2022-07-01T00:00:00Z" } }) });
+    const answer = await respond(rotatedLegal, created.body.request.id);
+    expect(answer.status, JSON.stringify(answer.body).slice(0, 1000)).toBe(200);
+    const pkg = answer.body as CertifiedExport;
+    expect(pkg.events).toHaveLength(5);
+    const anchor = pkg.anchors[0];
+    expect(anchor.kind === "sealed_month" && anchor.statement.signing_key_id).toBe(retired.keyId);
+    expect(pkg.signing_key_id).not.toBe(retired.keyId);
+
+    const onlyCurrent = verifyCertifiedExport(pkg, [publicKey]);
+    expect(onlyCurrent.valid).toBe(false);
+    expect(onlyCurrent.problems.join("\n")).toMatch(new RegExp(`anchor 0 \\(sealed month audit_events_2022_06\\) is signed by key ${retired.keyId}, and no public key given has that id`));
+    expect(verifyCertifiedExport(pkg, [publicKey, retired.publicKeyPem()])).toMatchObject({ valid: true, problems: [] });
+
+    // The retired public key, in the form the functions' environment takes it.
+    const pem = path.join(scratch.dir, "retired.pem");
+    writeFileSync(pem, retired.publicKeyPem());
+    const der = evident(["keys", "public-der", pem]);
+    expect(der.stdout.trim()).toBe(testStack.retiredPublicKeysForFunctions);
+  });
+});
+
 describe("who may ask, and what", () => {
   it("only admins and the legal role; others get 403, unknown ids 403 to users and 404 to the service role", async () => {
     for (const token of [auditor, await userToken(await createMember(sql, org, "moderator"))]) {

@@ -7,7 +7,7 @@
 //   npm test -- pgtap vitest      only the named checks (pgtap, vitest, deno, tsc, advisors)
 //   npm test -- vitest -- tests/x.test.ts   extra arguments after a second -- go to vitest
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
@@ -58,8 +58,12 @@ const results: Array<{ check: Check; ok: boolean; seconds: number }> = [];
 
 // The functions reach the test Transparency Database (tests/support/tdb-server.ts) here; the SoR
 // tests start it on this port with this token (EVIDENT_TEST_DSA_TDB_URL / _TOKEN).
+// An export key "rotated out" before the run: the functions know only its public half (as after
+// a real rotation); the tests get its private half to seal a month with it.
+const retiredExportKey = generateKeyPairSync("ed25519");
 const functionEnv = {
   ...generateLocalSecrets(),
+  AUDIT_EXPORT_RETIRED_PUBLIC_KEYS: retiredExportKey.publicKey.export({ type: "spki", format: "der" }).toString("base64"),
   DSA_TDB_URL: `http://127.0.0.1:${await freePort()}`,
   DSA_TDB_TOKEN: randomBytes(24).toString("base64url"),
   DSA_TDB_TIMEOUT_MS: "3000",
@@ -85,6 +89,7 @@ try {
       EVIDENT_TEST_SERVICE_ROLE_KEY: stack.serviceRoleKey,
       EVIDENT_TEST_JWT_SECRET: stack.jwtSecret,
       ...Object.fromEntries(Object.entries(functionEnv).map(([k, v]) => [`EVIDENT_TEST_${k}`, v])),
+      EVIDENT_TEST_RETIRED_EXPORT_SIGNING_KEY: retiredExportKey.privateKey.export({ type: "pkcs8", format: "der" }).toString("base64"),
     }
     : {};
 

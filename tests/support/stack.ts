@@ -16,6 +16,9 @@ export const testStack = {
   get signingKeys() { return required("EVIDENT_TEST_AUDIT_SIGNING_KEYS"); },
   get activeKeyId() { return required("EVIDENT_TEST_AUDIT_ACTIVE_KEY_ID"); },
   get exportSigningKey() { return required("EVIDENT_TEST_AUDIT_EXPORT_SIGNING_KEY"); },
+  /** An export key rotated out before the run: the functions hold only its public half. */
+  get retiredExportSigningKey() { return required("EVIDENT_TEST_RETIRED_EXPORT_SIGNING_KEY"); },
+  get retiredPublicKeysForFunctions() { return required("EVIDENT_TEST_AUDIT_EXPORT_RETIRED_PUBLIC_KEYS"); },
   /** Where the functions expect the test Transparency Database (tests/support/tdb-server.ts), and its token. */
   get tdbUrl() { return required("EVIDENT_TEST_DSA_TDB_URL"); },
   get tdbToken() { return required("EVIDENT_TEST_DSA_TDB_TOKEN"); },

@@ -1,15 +1,18 @@
 // evident keys generate --kind hmac --id <key id>     a new HMAC signing key, as a key_id:secret pair
 // evident keys generate --kind ed25519                a new export key (manifests, checkpoints)
 // evident keys show [--json]                          key ids in use, their first and last use, age
+// evident keys public-der <key.pem>                   a public key as one line of base64 SPKI DER
+//                                                    (for AUDIT_EXPORT_RETIRED_PUBLIC_KEYS)
 // evident keys record-rotation --from <id> --to <id> [--kind hmac|ed25519] [--org <uuid> …]
 //                                                    logs the rotation in every organisation's chain
 // Rotation steps: docs/runbooks/key-rotation.md. Keys are printed to stdout only when generated,
 // never read back from anywhere.
 import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { appendEvents } from "../../../supabase/functions/_shared/append.ts";
 import { asWriter } from "../../../supabase/functions/_shared/db.ts";
-import { ExportSigner } from "../../../supabase/functions/_shared/export-key.ts";
+import { ExportSigner, publicKeyDerBase64 } from "../../../supabase/functions/_shared/export-key.ts";
 import { Keyring, keyIdPattern } from "../../../supabase/functions/_shared/keyring.ts";
 import { eventInput } from "../../../supabase/functions/_shared/schemas/events.ts";
 import { cliDatabase } from "../database.ts";
@@ -21,8 +24,13 @@ export async function keys(args: string[]): Promise<number> {
   const [action, ...rest] = args;
   if (action === "generate") return generate(rest);
   if (action === "show") return await show(rest);
+  if (action === "public-der") {
+    if (rest.length !== 1) throw new Error("usage: evident keys public-der <public key .pem>");
+    console.log(publicKeyDerBase64(readFileSync(rest[0], "utf8")));
+    return 0;
+  }
   if (action === "record-rotation") return await recordRotation(rest);
-  throw new Error("usage: evident keys generate|show|record-rotation (see docs/runbooks/key-rotation.md)");
+  throw new Error("usage: evident keys generate|show|public-der|record-rotation (see docs/runbooks/key-rotation.md)");
 }
 
 function generate(args: string[]): number {

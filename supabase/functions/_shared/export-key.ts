@@ -49,6 +49,34 @@ export function publicKeyId(publicKey: KeyObject): string {
   return `ed25519-${createHash("sha256").update(der).digest("hex").slice(0, 16)}`;
 }
 
+/**
+ * The public keys that verify what Evident signed: the current export key's, and those of export
+ * keys rotated out (AUDIT_EXPORT_RETIRED_PUBLIC_KEYS: comma-separated base64 SPKI DER, as
+ * `evident keys public-der` prints them), by key id. Environment only: a public key read from
+ * the database could be one a superuser put there to bless manifests of his own.
+ */
+export function exportVerificationKeys(signer: ExportSigner, retired = readEnv("AUDIT_EXPORT_RETIRED_PUBLIC_KEYS")): Map<string, string> {
+  const keys = new Map([[signer.keyId, signer.publicKeyPem()]]);
+  for (const [index, entry] of (retired ?? "").split(",").map((e) => e.trim()).filter(Boolean).entries()) {
+    let key: KeyObject;
+    try {
+      key = createPublicKey({ key: Buffer.from(entry, "base64"), format: "der", type: "spki" });
+    } catch {
+      throw new ConfigurationError(`AUDIT_EXPORT_RETIRED_PUBLIC_KEYS entry ${index + 1} is not a base64 SPKI public key`);
+    }
+    if (key.asymmetricKeyType !== "ed25519") {
+      throw new ConfigurationError(`AUDIT_EXPORT_RETIRED_PUBLIC_KEYS entry ${index + 1} is a ${key.asymmetricKeyType} key, not Ed25519`);
+    }
+    keys.set(publicKeyId(key), key.export({ type: "spki", format: "pem" }).toString());
+  }
+  return keys;
+}
+
+/** A public key (PEM) as one line of base64 SPKI DER, the form AUDIT_EXPORT_RETIRED_PUBLIC_KEYS takes. */
+export function publicKeyDerBase64(pem: string): string {
+  return createPublicKey(pem).export({ type: "spki", format: "der" }).toString("base64");
+}
+
 /** Public keys (PEM, SPKI) by their Evident key id. */
 export function publicKeysById(pems: string[]): Map<string, string> {
   return new Map(pems.map((pem) => [publicKeyId(createPublicKey(pem)), pem]));

@@ -9,7 +9,7 @@ import { latestStoredCheckpoint, monthTreeThrough, signCheckpoint, signedCheckpo
 import { hexToBytes } from "../crypto.ts";
 import type { WriterTransaction } from "../db.ts";
 import { ApiError } from "../errors.ts";
-import { type ExportSigner, verifyExportSignature } from "../export-key.ts";
+import { type ExportSigner, exportVerificationKeys, verifyExportSignature } from "../export-key.ts";
 import type { Keyring } from "../keyring.ts";
 import { canonicalBytes, manifestBytes, type SealedOrganizationMonth, sealedOrganizationMonth } from "../manifest.ts";
 import { MerkleTree } from "../merkle/tree.ts";
@@ -66,8 +66,10 @@ export async function certifyRequest(
   }
   const head = await checkHead(tx, chain);
   if (!head.matches) problems.push(`the chain head (seq ${head.head_seq}) is not where the trail ends (seq ${chain.last_seq ?? 0}): entries were removed or the head was moved`);
+  // The current export key, and those rotated out: what was sealed before a rotation still counts.
+  const publicKeys = exportVerificationKeys(signer);
   const latest = await latestStoredCheckpoint(tx, org);
-  if (latest) problems.push(...await signedCheckpointProblems(tx, latest, new Map([[signer.keyId, signer.publicKeyPem()]])));
+  if (latest) problems.push(...await signedCheckpointProblems(tx, latest, publicKeys));
 
   // The month still open for this organisation: its newest entry's.
   const [newest] = await tx`
@@ -82,7 +84,7 @@ export async function certifyRequest(
       if (month !== headMonth) problems.push(`month ${month} has ended and is not sealed: run \`evident seal --month ${month}\` before certifying`);
       continue;
     }
-    const checked = await checkSealedMonth(tx, org, month, manifest, signer);
+    const checked = await checkSealedMonth(tx, org, month, manifest, publicKeys);
     if ("problem" in checked) problems.push(checked.problem);
     else sealed.push({ month, ...checked });
   }
@@ -181,11 +183,11 @@ async function checkSealedMonth(
   org: string,
   month: string,
   { manifest, signature }: NonNullable<Awaited<ReturnType<typeof readManifest>>>,
-  signer: ExportSigner,
+  publicKeys: Map<string, string>,
 ): Promise<{ statement: SealedOrganizationMonth; signature: string; tree: MerkleTree } | { problem: string }> {
-  const publicKey = signer.publicKeyPem();
-  if (manifest.signing_key_id !== signer.keyId) {
-    return { problem: `month ${month} was sealed with export key ${manifest.signing_key_id}; this function holds ${signer.keyId} and cannot check it` };
+  const publicKey = publicKeys.get(manifest.signing_key_id);
+  if (!publicKey) {
+    return { problem: `month ${month} was sealed with export key ${manifest.signing_key_id}, which is neither the current export key nor in AUDIT_EXPORT_RETIRED_PUBLIC_KEYS` };
   }
   if (!verifyExportSignature(manifestBytes(manifest), signature, publicKey)) return { problem: `month ${month}'s manifest signature does not verify` };
   const root = manifest.organization_roots.find((r) => r.organization_id === org);
