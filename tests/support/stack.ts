@@ -16,6 +16,7 @@ export const testStack = {
   get signingKeys() { return required("EVIDENT_TEST_AUDIT_SIGNING_KEYS"); },
   get activeKeyId() { return required("EVIDENT_TEST_AUDIT_ACTIVE_KEY_ID"); },
   get exportSigningKey() { return required("EVIDENT_TEST_AUDIT_EXPORT_SIGNING_KEY"); },
+  get piiCommitmentKey() { return required("EVIDENT_TEST_AUDIT_PII_COMMITMENT_KEY"); },
   /** Where the functions expect the test Transparency Database (tests/support/tdb-server.ts), and its token. */
   get tdbUrl() { return required("EVIDENT_TEST_DSA_TDB_URL"); },
   get tdbToken() { return required("EVIDENT_TEST_DSA_TDB_TOKEN"); },
