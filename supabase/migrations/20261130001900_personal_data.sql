@@ -106,6 +106,9 @@ begin
   if old.erased_at is not null then
     raise exception using errcode = 'EVG01', message = format('personal data %s/%s was already erased', old.event_id, old.name);
   end if;
+  if new.erased_at is null then
+    raise exception using errcode = 'EVG01', message = 'only erasure may change evident.personal_data (set erased_at and clear value, subject_id and nonce)';
+  end if;
   if new.event_id <> old.event_id or new.name <> old.name or new.organization_id <> old.organization_id
      or new.commitment <> old.commitment or new.event_created_at <> old.event_created_at
      or new.event_timestamp <> old.event_timestamp or new.actor_id <> old.actor_id or new.target_id <> old.target_id

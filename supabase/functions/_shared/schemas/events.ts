@@ -66,7 +66,7 @@ const metadataRules: Record<string, z.ZodType> = {
  * belongs to one data subject, and the signed entry carries only a keyed commitment to it.
  */
 export const personalDataInput = z.record(
-  z.string().regex(personalNamePattern, "personal value names are lower snake_case (reporter_ip, reason_text)"),
+  z.string(),
   z.strictObject({
     subject_id: text(1, 256),
     value: z.unknown().refine((v) => v !== undefined && v !== null, "value is required (null is not personal data)"),
@@ -92,6 +92,11 @@ export const eventInput = z.strictObject({
   if (event.personal_data !== undefined) {
     const names = Object.keys(event.personal_data);
     const problem = unstorableJson(event.personal_data, "personal_data");
+    for (const name of names) {
+      if (!personalNamePattern.test(name)) {
+        ctx.addIssue({ code: "custom", path: ["personal_data", name], message: "personal value names are lower snake_case, at most 64 characters (reporter_ip, reason_text)" });
+      }
+    }
     if (names.length === 0) ctx.addIssue({ code: "custom", path: ["personal_data"], message: "personal_data has no values: leave it out instead" });
     else if (names.length > maxPersonalValues) ctx.addIssue({ code: "custom", path: ["personal_data"], message: `at most ${maxPersonalValues} personal values per event` });
     else if (problem) ctx.addIssue({ code: "custom", path: ["personal_data"], message: problem });
