@@ -6,14 +6,22 @@
 // anonymises exactly the pii_tagged personal data older than 30 days that no hold covers; consent
 // events are queryable per subject.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CertifiedExport } from "../supabase/functions/_shared/certified-export/format.ts";
+import { verifyCertifiedExport } from "../supabase/functions/_shared/certified-export/verify.ts";
+import { ExportSigner } from "../supabase/functions/_shared/export-key.ts";
 import { eraseSubject } from "../supabase/functions/_shared/gdpr.ts";
 import { appendAs, callFunction, createMember, createOrganization, keyring, sampleEvent, serviceToken, userToken, verifyTrail } from "./support/api.ts";
 import { evident } from "./support/cli.ts";
+import { scratchArchive } from "./support/archive.ts";
 import { backfillPersonalMonth, commitmentKey } from "./support/personal.ts";
 import { adminSql, functionUrl, testStack } from "./support/stack.ts";
 
 const sql = adminSql();
-afterAll(() => sql.end());
+const scratch = scratchArchive("gdpr");
+afterAll(async () => {
+  await sql.end();
+  scratch.remove();
+});
 
 // A month no other test writes: the anonymisation test's old personal data.
 const oldMonth = "2021-09";
@@ -22,6 +30,7 @@ const gdpr = (token: string, init: Parameters<typeof callFunction>[1]) => callFu
 const cliEnv = () => ({
   DB_URL: testStack.dbUrl, AUDIT_SIGNING_KEYS: testStack.signingKeys, AUDIT_ACTIVE_KEY_ID: testStack.activeKeyId,
   AUDIT_PII_COMMITMENT_KEY: testStack.piiCommitmentKey, USER: "dpo-oncall",
+  AUDIT_EXPORT_SIGNING_KEY: testStack.exportSigningKey, EVIDENT_ARCHIVE_DIR: scratch.dir,
 });
 const cli = (args: string[]) => evident(args, cliEnv());
 const verifyCli = (org: string) => cli(["verify", "--org", org]);
@@ -206,6 +215,30 @@ describe("Art. 17 erasure", () => {
     }
   });
 
+  it("certifies v2 events for an authority without any personal data, and the package verifies offline", async () => {
+    const legal = await userToken(await createMember(sql, org, "legal"));
+    const created = await callFunction("authority-requests", { token: legal, body: {
+      organization_id: org, authority: "Data Protection Commission", legal_basis: "GDPR Art. 58(1)", reference: "DPC-7",
+      scope: { start: "2026-01-01T00:00:00Z", end: new Date(Date.now() + 86_400_000).toISOString(), event_types: ["report_submitted", "decision_made"] },
+      response_deadline: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+    } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const answer = await callFunction("authority-requests", { token: legal, method: "POST", path: `/${created.body.request.id}/respond` });
+    expect(answer.status, JSON.stringify(answer.body).slice(0, 2000)).toBe(200);
+    const pkg = answer.body as CertifiedExport;
+    const v2 = pkg.events.filter((e) => e.entry.canonical_version === 2);
+    expect(v2.length).toBe(4);
+    expect(v2.every((e) => Object.keys(e.entry.personal_commitments ?? {}).length > 0)).toBe(true);
+    const text = JSON.stringify(pkg);
+    for (const secret of ["user-bob", "198.51.100", "bob's complaint", "192.0.2.99"]) expect(text).not.toContain(secret);
+    const publicKey = ExportSigner.parse(testStack.exportSigningKey).publicKeyPem();
+    expect(verifyCertifiedExport(pkg, [publicKey])).toMatchObject({ valid: true, problems: [] });
+    const tampered = structuredClone(pkg);
+    const entry = tampered.events.find((e) => e.entry.canonical_version === 2)!.entry;
+    entry.personal_commitments = { ...entry.personal_commitments, reporter_id: "0".repeat(64) };
+    expect(verifyCertifiedExport(tampered, [publicKey]).problems.join("\n")).toMatch(/entry_hash does not match its contents/);
+  });
+
   it("is refused while a legal hold covers the subject, or an event holding its data, and changes nothing", async () => {
     const legal = await userToken(await createMember(sql, org, "legal"));
     const hold = await callFunction("legal-holds", { token: legal, body: { organization_id: org, scope: "target", target_id: "post-4", reason: "court order 4" } });
@@ -349,6 +382,11 @@ describe("the 30-day anonymisation", () => {
     const [event] = await sql`select actor_id, actor_type, metadata from public.audit_events where organization_id = ${org} and event_type = 'gdpr_anonymisation'`;
     expect(event).toMatchObject({ actor_id: "dpo-oncall", actor_type: "operator", metadata: { values_anonymised: 3, values_held: 3, events_affected: 2 } });
     expect(verifyCli(org).code).toBe(0);
+    // The month of v2 entries seals and re-verifies against its manifest like any other.
+    const sealed = cli(["seal", "--month", oldMonth]);
+    expect(sealed.code, sealed.stdout + sealed.stderr).toBe(0);
+    const month = cli(["verify", "--month", oldMonth]);
+    expect(month.code, month.stdout + month.stderr).toBe(0);
   });
 
   it("does nothing (and logs nothing) when run again, and the service role runs it through the function", async () => {
