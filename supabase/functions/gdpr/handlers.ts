@@ -63,7 +63,7 @@ export async function anonymiseHandler(request: Request, { sql, keyring, caller 
       issues: [{ path: "organization_id", message: "required" }],
     });
   }
-  const organizations = body.organization_id !== undefined ? [body.organization_id] : await organizationsToAnonymise(sql);
+  const organizations = body.organization_id !== undefined ? [body.organization_id] : await asWriter(sql, (tx) => organizationsToAnonymise(tx));
   const results = [];
   // One transaction per organisation: each has its own chain and its own anonymisation event.
   for (const organizationId of organizations) {
