@@ -5,11 +5,14 @@
 // store (a value moved to another subject) or with a signed commitment is detected; the 30-day job
 // anonymises exactly the pii_tagged personal data older than 30 days that no hold covers; consent
 // events are queryable per subject.
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CertifiedExport } from "../supabase/functions/_shared/certified-export/format.ts";
 import { verifyCertifiedExport } from "../supabase/functions/_shared/certified-export/verify.ts";
 import { ExportSigner } from "../supabase/functions/_shared/export-key.ts";
 import { eraseSubject } from "../supabase/functions/_shared/gdpr.ts";
+import { checkPersonalData } from "../supabase/functions/_shared/personal.ts";
+import { unstorableJson, unstorableString } from "../supabase/functions/_shared/schemas/values.ts";
 import { appendAs, callFunction, createMember, createOrganization, keyring, sampleEvent, serviceToken, userToken, verifyTrail } from "./support/api.ts";
 import { evident } from "./support/cli.ts";
 import { scratchArchive } from "./support/archive.ts";
@@ -136,6 +139,27 @@ describe("events with personal data", () => {
     expect((await gdpr(admin, { method: "GET", path: "/erase" })).status).toBe(405);
     expect((await personalRows(org)).every((r) => !r.erased)).toBe(true);
   });
+});
+
+describe("personal values through PostgreSQL and back", () => {
+  it("any storable value and subject keeps matching its commitment after jsonb, and the entry verifies", async () => {
+    const org = await createOrganization(sql, "gdpr: round trip");
+    const token = serviceToken();
+    const subject = fc.string({ unit: "grapheme", minLength: 1, maxLength: 40 }).filter((x) => unstorableString(x, "s") === undefined);
+    const values = fc.dictionary(
+      fc.stringMatching(/^[a-z][a-z0-9_]{0,10}$/),
+      fc.record({ subject_id: subject, value: fc.jsonValue({ maxDepth: 3 }).filter((v) => v !== null) }),
+      { minKeys: 1, maxKeys: 4 },
+    ).filter((p) => unstorableJson(p, "personal_data") === undefined);
+    await fc.assert(fc.asyncProperty(values, async (personal_data) => {
+      const appended = await appendAs(token, org, [sampleEvent({ personal_data })]);
+      expect(appended.status, JSON.stringify(appended.body)).toBe(201);
+    }), { numRuns: 40 });
+    const check = await checkPersonalData(sql, org, commitmentKey());
+    expect(check.problems).toEqual([]);
+    expect(check.checked).toBeGreaterThanOrEqual(40);
+    expect((await verifyTrail(sql, org)).valid).toBe(true);
+  }, 120_000);
 });
 
 describe("Art. 17 erasure", () => {
