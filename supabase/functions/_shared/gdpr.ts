@@ -77,10 +77,12 @@ export async function eraseSubject(
     },
   })], keyring);
   if (rows.length > 0) {
+    // Exactly the rows that were locked, counted and checked against the holds above.
     await tx`
-      update evident.personal_data
+      update evident.personal_data p
          set value = null, subject_id = null, nonce = null, erased_at = now(), erasure = 'erased', erasure_event_id = ${event.id}::uuid
-       where organization_id = ${organizationId}::uuid and subject_id = ${subjectId} and erased_at is null`;
+        from jsonb_to_recordset(${tx.json(rows.map((r) => ({ event_id: r.event_id, name: r.name })))}) as d(event_id uuid, name text)
+       where p.event_id = d.event_id and p.name = d.name and p.erased_at is null`;
   }
   return { organization_id: organizationId, subject_reference: reference, values_erased: rows.length, events_affected: eventIds.size, erasure_event: event };
 }
