@@ -372,12 +372,12 @@ describe("CSV evidence export", () => {
     expect(header).toEqual([
       "id", "organization_id", "seq", "previous_hash", "entry_hash", "signature", "key_id", "canonical_version", "event_type",
       "actor_id", "actor_type", "target_id", "target_type", "action", "metadata", "timestamp", "created_at", "retention_until",
-      "pii_tagged", "verified", "hash_valid", "signature_valid", "chain_valid", "sequence_valid", "failures",
+      "pii_tagged", "personal_commitments", "personal_data", "verified", "hash_valid", "signature_valid", "chain_valid", "sequence_valid", "failures",
     ]);
     // 3000 events and the export's own access record, committed before the rows were read.
     expect(rows).toHaveLength(3001);
     expect(rows.map((r) => Number(r[2]))).toEqual(Array.from({ length: 3001 }, (_, i) => i + 1));
-    expect(rows.every((r) => r[19] === "true" && r[20] === "true" && r[21] === "true")).toBe(true);
+    expect(rows.every((r) => r[21] === "true" && r[22] === "true" && r[23] === "true")).toBe(true);
     expect(rows.at(-1)![8]).toBe("audit_access");
     expect(Number(response.headers.get("x-evident-access-event-seq"))).toBe(3001);
   });

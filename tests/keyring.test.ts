@@ -48,7 +48,7 @@ describe("the audit-events function at start-up", () => {
   const start = (env: Record<string, string>) =>
     spawnSync(bin("deno"), ["run", "--allow-env", "--allow-read", "--allow-net", "--allow-sys", "supabase/functions/audit-events/index.ts"], {
       cwd: repoRoot,
-      env: { PATH: process.env.PATH ?? "", NO_COLOR: "1", EVIDENT_JWT_SECRET: "x".repeat(40), ...env },
+      env: { PATH: process.env.PATH ?? "", NO_COLOR: "1", EVIDENT_JWT_SECRET: "x".repeat(40), AUDIT_PII_COMMITMENT_KEY: secret, ...env },
       encoding: "utf8",
       timeout: 60_000,
     });
@@ -59,6 +59,8 @@ describe("the audit-events function at start-up", () => {
     ["an unknown active key", { AUDIT_SIGNING_KEYS: `k:${secret}`, AUDIT_ACTIVE_KEY_ID: "j" }, /names key j/],
     ["a short secret", { AUDIT_SIGNING_KEYS: "k:0123456789", AUDIT_ACTIVE_KEY_ID: "k" }, /key k is 10 bytes/],
     ["no way to verify callers", { AUDIT_SIGNING_KEYS: `k:${secret}`, AUDIT_ACTIVE_KEY_ID: "k", EVIDENT_JWT_SECRET: "" }, /neither SUPABASE_JWKS nor EVIDENT_JWT_SECRET/],
+    ["no personal-data commitment key", { AUDIT_SIGNING_KEYS: `k:${secret}`, AUDIT_ACTIVE_KEY_ID: "k", AUDIT_PII_COMMITMENT_KEY: "" }, /AUDIT_PII_COMMITMENT_KEY is not set/],
+    ["a short commitment key", { AUDIT_SIGNING_KEYS: `k:${secret}`, AUDIT_ACTIVE_KEY_ID: "k", AUDIT_PII_COMMITMENT_KEY: "short" }, /AUDIT_PII_COMMITMENT_KEY is 5 bytes; at least 32/],
   ];
   for (const [label, env, message] of cases) {
     it(`refuses to start with ${label}, naming it and printing no secret`, () => {

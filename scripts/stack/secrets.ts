@@ -10,6 +10,8 @@ export function generateLocalSecrets(): Record<string, string> {
   return {
     AUDIT_SIGNING_KEYS: `local-1:${randomBytes(32).toString("base64url")}`,
     AUDIT_ACTIVE_KEY_ID: "local-1",
+    // HMAC key of the commitments to personal data (canonical form v2, docs/gdpr.md).
+    AUDIT_PII_COMMITMENT_KEY: randomBytes(32).toString("base64url"),
     AUDIT_EXPORT_SIGNING_KEY: generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "der" }).toString("base64"),
   };
 }

@@ -19,6 +19,7 @@ export const testStack = {
   /** An export key rotated out before the run: the functions hold only its public half. */
   get retiredExportSigningKey() { return required("EVIDENT_TEST_RETIRED_EXPORT_SIGNING_KEY"); },
   get retiredPublicKeysForFunctions() { return required("EVIDENT_TEST_AUDIT_EXPORT_RETIRED_PUBLIC_KEYS"); },
+  get piiCommitmentKey() { return required("EVIDENT_TEST_AUDIT_PII_COMMITMENT_KEY"); },
   /** Where the functions expect the test Transparency Database (tests/support/tdb-server.ts), and its token. */
   get tdbUrl() { return required("EVIDENT_TEST_DSA_TDB_URL"); },
   get tdbToken() { return required("EVIDENT_TEST_DSA_TDB_TOKEN"); },

@@ -28,6 +28,7 @@ import { ExportSigner } from "../../../supabase/functions/_shared/export-key.ts"
 import { monthBounds, verifySealedMonth } from "../../../supabase/functions/_shared/seal.ts";
 import { cliDatabase } from "../database.ts";
 import { progress } from "../progress.ts";
+import { checkPersonalData, CommitmentKey, commitmentKeyVariable, type PersonalCheck } from "../../../supabase/functions/_shared/personal.ts";
 
 export async function verify(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -54,6 +55,9 @@ export async function verify(args: string[]): Promise<number> {
   if (values.month !== undefined) return await verifyMonth(values.month, values["public-key"], keyring, values.json);
   const archivePublicKey = values.archive === undefined ? undefined : publicKeyFrom(values["public-key"]);
 
+  // Personal data outside the signed core (canonical form v2) is checked against its signed
+  // commitments when the commitment key is given; without it, only the entries are verified.
+  const commitmentKey = process.env[commitmentKeyVariable] ? CommitmentKey.parse(process.env[commitmentKeyVariable]) : undefined;
   const sql = cliDatabase();
   try {
     const organizations = values.org
@@ -82,11 +86,15 @@ export async function verify(args: string[]): Promise<number> {
       const checkpoint_problems = to === undefined
         ? await checkpointProblems(sql, organizationId, values.archive, archivePublicKey)
         : [];
+      const personal_data: PersonalCheck | null = commitmentKey && to === undefined && from === undefined
+        ? await checkPersonalData(sql, organizationId, commitmentKey)
+        : null;
       reports.push({
         ...summary,
-        valid: summary.valid && (head?.matches ?? true) && checkpoint_problems.length === 0,
+        valid: summary.valid && (head?.matches ?? true) && checkpoint_problems.length === 0 && (personal_data?.problems.length ?? 0) === 0,
         ...(head ? { head } : {}),
         checkpoint_problems,
+        personal_data,
       });
     }
 
@@ -95,8 +103,11 @@ export async function verify(args: string[]): Promise<number> {
       console.log(JSON.stringify({ valid, organizations: reports }, null, 2));
     } else {
       for (const r of reports) {
+        const personal = r.personal_data
+          ? `; personal data: ${r.personal_data.checked} value(s) match their commitments, ${r.personal_data.erased} erased`
+          : "";
         if (r.valid) {
-          console.log(`ok        ${r.organization_id}: ${r.checked} entries verified${r.last_seq ? ` (through seq ${r.last_seq})` : ""}`);
+          console.log(`ok        ${r.organization_id}: ${r.checked} entries verified${r.last_seq ? ` (through seq ${r.last_seq})` : ""}${personal}`);
           continue;
         }
         const kinds = Object.entries(r.failures).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ");
@@ -105,6 +116,9 @@ export async function verify(args: string[]): Promise<number> {
           console.log(`          first failing entry: seq ${r.first_failure.seq} (id ${r.first_failure.id}): ${r.first_failure.failures.join(", ")}${r.first_failure.detail ? ` — ${r.first_failure.detail}` : ""}`);
         }
         for (const problem of r.checkpoint_problems) console.log(`          ${problem}`);
+        for (const p of r.personal_data?.problems ?? []) {
+          console.log(`          personal data ${p.name} of event ${p.event_id}${p.seq === null ? "" : ` (seq ${p.seq})`}: ${p.problem}`);
+        }
         if (r.head && !r.head.matches) {
           console.log(`          the trail ends at seq ${r.last_seq ?? 0} but the chain head is at seq ${r.head.head_seq}: entries are missing or the head was moved`);
         }

@@ -12,6 +12,7 @@ import { sha256Hex } from "./crypto.ts";
 import { checkEntry, sealEntry } from "./entry.ts";
 import { ApiError } from "./errors.ts";
 import type { Keyring } from "./keyring.ts";
+import { commitmentKeyFromEnv, commitPersonalData, insertPersonalRows, type PersonalRow } from "./personal.ts";
 import { retentionUntil } from "./retention.ts";
 import type { EventInput } from "./schemas/events.ts";
 import { epochMicros } from "./time.ts";
@@ -55,6 +56,9 @@ export async function appendEvents(
 
   const results: AppendedEvent[] = [];
   const rows: Array<ReturnType<typeof sealEntry>> = [];
+  const personalRows: PersonalRow[] = [];
+  // Read only when an event carries personal data: without the key such an event cannot be written.
+  const commitmentKey = events.some((event) => event.personal_data !== undefined) ? commitmentKeyFromEnv() : undefined;
   const keys: Array<{ idempotency_key: string; request_hash: string; seq: number; created_at: string }> = [];
   let seq = head.seq;
   let previousHash = head.entryHash;
@@ -97,6 +101,12 @@ export async function appendEvents(
       retention_until: retention,
       pii_tagged: event.pii_tagged ?? false,
     };
+    if (event.personal_data !== undefined) {
+      // Canonical form v2: the values go to the erasable store, their commitments into the payload.
+      const personal = commitPersonalData(commitmentKey!, fields, event.personal_data);
+      fields.personal_commitments = personal.commitments;
+      personalRows.push(...personal.rows);
+    }
     const sealed = sealEntry(fields, keyring);
     rows.push(sealed);
     previousHash = sealed.entry_hash;
@@ -115,6 +125,7 @@ export async function appendEvents(
   });
 
   if (rows.length > 0) await insertEntries(tx, organizationId, rows, keys);
+  await insertPersonalRows(tx, personalRows);
   return results;
 }
 
@@ -194,15 +205,15 @@ async function insertEntries(
       insert into public.audit_events (
         id, organization_id, seq, previous_hash, entry_hash, signature, key_id, canonical_version,
         event_type, actor_id, actor_type, target_id, target_type, action, metadata,
-        "timestamp", retention_until, pii_tagged, created_at)
+        "timestamp", retention_until, pii_tagged, created_at, personal_commitments)
       select r.id, r.organization_id, r.seq, r.previous_hash, r.entry_hash, r.signature, r.key_id, r.canonical_version,
              r.event_type, r.actor_id, r.actor_type, r.target_id, r.target_type, r.action, r.metadata,
-             r."timestamp", r.retention_until, r.pii_tagged, r.created_at
+             r."timestamp", r.retention_until, r.pii_tagged, r.created_at, r.personal_commitments
       from jsonb_to_recordset(${tx.json(rows as unknown as postgres.JSONValue)}) as r(
         id uuid, organization_id uuid, seq bigint, previous_hash text, entry_hash text, signature text, key_id text,
         canonical_version smallint, event_type text, actor_id text, actor_type text, target_id text, target_type text,
         action text, metadata jsonb, "timestamp" timestamptz, retention_until timestamptz, pii_tagged boolean,
-        created_at timestamptz)
+        created_at timestamptz, personal_commitments jsonb)
       order by r.seq
     )
     insert into evident.idempotency_keys (organization_id, idempotency_key, request_hash, seq, created_at)

@@ -5,12 +5,23 @@ import { appendEvents, type AppendedEvent } from "./append.ts";
 import type { Caller } from "./auth.ts";
 import type { Keyring } from "./keyring.ts";
 import { eventInput, type ReadQuery } from "./schemas/events.ts";
+import { type PersonalView } from "./personal.ts";
 import { entryColumns, type StoredEntry, toEntry } from "./trail.ts";
 
 export const defaultPageSize = 100;
 
+/** An entry as readers get it: the signed fields, and its personal data joined back (v2 only). */
+export type ReadEntry = StoredEntry & { personal_data?: Record<string, PersonalView> };
+
+/** toEntry plus the personal_data column (evident.personal_data_of), when the event has any. */
+export function toReadEntry(row: Record<string, unknown>): ReadEntry {
+  const entry: ReadEntry = toEntry(row);
+  if (row.personal_data != null) entry.personal_data = row.personal_data as Record<string, PersonalView>;
+  return entry;
+}
+
 export interface TrailPage {
-  events: StoredEntry[];
+  events: ReadEntry[];
   next_cursor: string | null;
   access_event: AppendedEvent;
 }
@@ -23,7 +34,7 @@ export async function readTrailAudited(
 ): Promise<TrailPage> {
   const limit = query.limit ?? defaultPageSize;
   const rows = await tx`
-    select ${tx(entryColumns as unknown as string[])} from evident.audit_entries
+    select ${tx(entryColumns as unknown as string[])}, evident.personal_data_of(id) as personal_data from evident.audit_entries
     where organization_id = ${query.organization_id}::uuid
       and seq > ${query.after_seq ?? 0}
       ${query.start ? tx`and timestamp_instant >= ${query.start}::text::timestamptz` : tx``}
@@ -32,7 +43,7 @@ export async function readTrailAudited(
       ${query.target_id ? tx`and target_id = ${query.target_id}` : tx``}
     order by seq
     limit ${limit + 1}`;
-  const events = rows.slice(0, limit).map(toEntry);
+  const events = rows.slice(0, limit).map(toReadEntry);
   const next_cursor = rows.length > limit ? String(events[events.length - 1].seq) : null;
 
   const { organization_id: _organization, purpose, ...filters } = query;

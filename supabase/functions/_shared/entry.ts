@@ -1,6 +1,6 @@
 // One entry's integrity: sealing new entries and checking stored ones. The chain (sequence and
 // links between entries) is checked by whoever walks the entries in order.
-import { entryHashV1, type EntryFields } from "./canonical.ts";
+import { canonicalVersionFor, type EntryFields, entryHash, knownCanonicalVersions } from "./canonical.ts";
 import { hexEqual } from "./crypto.ts";
 import type { Keyring } from "./keyring.ts";
 
@@ -11,8 +11,9 @@ export interface SealedEntry extends EntryFields {
 }
 
 export function sealEntry(fields: EntryFields, keyring: Keyring): SealedEntry {
-  const entry_hash = entryHashV1(fields);
-  return { ...fields, entry_hash, signature: keyring.sign(entry_hash, fields.key_id), canonical_version: 1 };
+  const canonical_version = canonicalVersionFor(fields);
+  const entry_hash = entryHash(fields, canonical_version);
+  return { ...fields, entry_hash, signature: keyring.sign(entry_hash, fields.key_id), canonical_version };
 }
 
 export interface EntryCheck {
@@ -24,12 +25,12 @@ export interface EntryCheck {
 
 /** Recomputes the stored entry's hash and signature. Fails closed on anything it cannot read. */
 export function checkEntry(stored: SealedEntry, keyring: Keyring): EntryCheck {
-  if (stored.canonical_version !== 1) {
+  if (!(knownCanonicalVersions as readonly number[]).includes(stored.canonical_version)) {
     return { hash_valid: false, signature_valid: false, error: `unknown canonical_version ${stored.canonical_version}` };
   }
   let recomputed: string;
   try {
-    recomputed = entryHashV1(stored);
+    recomputed = entryHash(stored, stored.canonical_version);
   } catch (error) {
     return { hash_valid: false, signature_valid: false, error: `payload does not decode: ${(error as Error).message}` };
   }

@@ -10,7 +10,7 @@ export interface StoredEntry extends SealedEntry {
 
 /** Maps a row of evident.audit_entries to the entry it stores. */
 export function toEntry(row: Record<string, unknown>): StoredEntry {
-  return {
+  const entry: StoredEntry = {
     id: row.id as string,
     organization_id: row.organization_id as string,
     seq: Number(row.seq),
@@ -31,10 +31,13 @@ export function toEntry(row: Record<string, unknown>): StoredEntry {
     retention_until: row.retention_until as string,
     pii_tagged: row.pii_tagged as boolean,
   };
+  // Canonical form v2 only; a v1 entry reads exactly as before, without the member.
+  if (row.personal_commitments != null) entry.personal_commitments = row.personal_commitments as Record<string, string>;
+  return entry;
 }
 
 export const entryColumns = [
   "id", "organization_id", "seq", "previous_hash", "entry_hash", "signature", "key_id", "canonical_version",
   "event_type", "actor_id", "actor_type", "target_id", "target_type", "action", "metadata", "timestamp",
-  "created_at", "retention_until", "pii_tagged",
+  "created_at", "retention_until", "pii_tagged", "personal_commitments",
 ] as const;

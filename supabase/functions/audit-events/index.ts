@@ -4,10 +4,13 @@ import { authenticate, jwtVerifierFromEnv } from "../_shared/auth.ts";
 import { database } from "../_shared/db.ts";
 import { handle, requireMethod } from "../_shared/http.ts";
 import { Keyring } from "../_shared/keyring.ts";
+import { commitmentKeyFromEnv } from "../_shared/personal.ts";
 import { appendHandler, readHandler } from "./handlers.ts";
 
-// Both throw at start-up, naming the missing or invalid variable: no key, no service.
+// These throw at start-up, naming the missing or invalid variable: no key, no service.
 const keyring = Keyring.fromEnv();
+// Events with personal_data are committed with it (canonical form v2).
+commitmentKeyFromEnv();
 const verify = jwtVerifierFromEnv();
 
 Deno.serve(handle(async (request) => {

@@ -7,6 +7,7 @@
 import { ChainVerifier } from "../_shared/chain.ts";
 import type { Sql } from "../_shared/db.ts";
 import type { Keyring } from "../_shared/keyring.ts";
+import { toReadEntry } from "../_shared/audited-read.ts";
 import { entryColumns, type StoredEntry, toEntry } from "../_shared/trail.ts";
 
 const pageSize = 1000;
@@ -123,18 +124,20 @@ export function evidenceCsv(sql: Sql, options: CsvOptions): Promise<ReadableStre
       return undefined;
     },
     (tx) => tx`
-      select ${tx(entryColumns as unknown as string[])} from evident.audit_entries
+      select ${tx(entryColumns as unknown as string[])}, evident.personal_data_of(id) as personal_data from evident.audit_entries
       where organization_id = ${options.organizationId}::uuid
         ${options.start ? tx`and created_at_instant >= ${options.start}::text::timestamptz` : tx``}
         ${options.end ? tx`and created_at_instant < ${options.end}::text::timestamptz` : tx``}
       order by seq`.cursor(pageSize),
     {
-      head: () => [...entryColumns, ...csvVerificationColumns].join(",") + "\r\n",
+      head: () => [...entryColumns, "personal_data", ...csvVerificationColumns].join(",") + "\r\n",
       row: (row) => {
         const entry: StoredEntry = toEntry(row);
         const verdict = verifier.push(entry);
         const cells = [
           ...entryColumns.map((c) => csvField(entry[c as keyof StoredEntry])),
+          // Joined back from the erasable store while it exists; erased values show as erased.
+          csvField(row.personal_data),
           verdict.failures.length === 0 ? "true" : "false",
           String(verdict.hash_valid), String(verdict.signature_valid), String(verdict.chain_valid), String(verdict.sequence_valid),
           csvField(verdict.failures.join(" ")),
@@ -177,23 +180,26 @@ export function accessExport(sql: Sql, options: AccessExportOptions): Promise<Re
         organization: organization ?? null,
         subject: options.subject ?? null,
         scope: options.subject
-          ? "events whose actor_id or target_id is the subject, and the subject's membership of this organisation"
+          ? "events whose actor_id or target_id is the subject or that hold personal data of the subject, and the subject's membership of this organisation"
           : "the organisation, its memberships and every event of its trail",
         generated_at: options.generatedAt,
         purpose: options.purpose,
         access_event_seq: options.accessEventSeq,
-        personal_data_outside_the_trail: "none: Evident stores no personal data outside the signed trail yet (erasable storage is issue 8)",
+        personal_data_outside_the_trail: "each event's personal_data: values kept in Evident's erasable store (canonical form v2), " +
+          "joined back while they exist; erased or anonymised values show only that they were removed",
         memberships: [...members],
       };
     },
     (tx) => tx`
-      select ${tx(entryColumns as unknown as string[])} from evident.audit_entries
+      select ${tx(entryColumns as unknown as string[])}, evident.personal_data_of(id) as personal_data from evident.audit_entries
       where organization_id = ${options.organizationId}::uuid
-        ${options.subject ? tx`and (actor_id = ${options.subject} or target_id = ${options.subject})` : tx``}
+        ${options.subject ? tx`and (actor_id = ${options.subject} or target_id = ${options.subject} or id in (
+          select p.event_id from evident.personal_data p
+          where p.organization_id = ${options.organizationId}::uuid and p.subject_id = ${options.subject}))` : tx``}
       order by seq`.cursor(pageSize),
     {
       head: (header) => JSON.stringify(header).slice(0, -1) + ',"events":[',
-      row: (row, index) => (index === 0 ? "" : ",") + JSON.stringify(toEntry(row)),
+      row: (row, index) => (index === 0 ? "" : ",") + JSON.stringify(toReadEntry(row)),
       tail: (count) => `],"event_count":${count}}`,
     },
   );

@@ -32,6 +32,8 @@ export const exportedEntry = z.strictObject({
   created_at: z.string(),
   retention_until: z.string(),
   pii_tagged: z.boolean(),
+  // Canonical form v2 only: the signed commitments to personal data, which the export never carries.
+  personal_commitments: z.record(z.string(), z.string()).nullish(),
 });
 
 export const sealedMonthAnchor = z.strictObject({

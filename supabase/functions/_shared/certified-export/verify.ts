@@ -1,7 +1,7 @@
 // Offline verification of a certified export: nothing but the package and the export public
 // key(s). This is the reference verifier an authority can run (`evident verify-export`) or
 // re-implement from docs/certified-export.md. It reports every problem it finds, not only the first.
-import { CanonicalFormError, entryHashV1 } from "../canonical.ts";
+import { CanonicalFormError, entryHash, knownCanonicalVersions } from "../canonical.ts";
 import { hexToBytes } from "../crypto.ts";
 import { publicKeysById, verifyExportSignature } from "../export-key.ts";
 import { canonicalBytes } from "../manifest.ts";
@@ -59,10 +59,12 @@ export function verifyCertifiedExport(input: unknown, publicKeyPems: string[]): 
     if (scope.target_ids && !scope.target_ids.includes(entry.target_id)) problems.push(`${label} concerns target ${entry.target_id}, which the request did not ask for`);
 
     let recomputed: string | undefined;
-    if (entry.canonical_version !== 1) problems.push(`${label} has canonical_version ${entry.canonical_version}, which this verifier does not know`);
-    else {
+    if (!(knownCanonicalVersions as readonly number[]).includes(entry.canonical_version)) {
+      problems.push(`${label} has canonical_version ${entry.canonical_version}, which this verifier does not know`);
+    } else {
+      // Version 2 hashes the signed commitments, not the personal values: it verifies without them.
       try {
-        recomputed = entryHashV1(entry);
+        recomputed = entryHash(entry, entry.canonical_version);
       } catch (error) {
         problems.push(`${label} does not decode: ${error instanceof CanonicalFormError ? error.message : String(error)}`);
       }

@@ -1,6 +1,7 @@
 // What a caller may append. Event types that the transparency SQL reads have their own metadata
 // rules (docs/event-types.md); any other type is allowed if its name follows the naming rule.
 import { z } from "zod";
+import { personalNamePattern } from "../canonical.ts";
 import { statementSchema } from "../sor/contract.ts";
 import { text, timestamp, unstorableJson, uuid } from "./values.ts";
 
@@ -12,7 +13,13 @@ export const eventTypePattern = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
 export const reservedEventTypes = new Set([
   "audit_access", "audit_verification", "key_rotated", "authority_data_request", "sor_submitted", "compliance_audit_completed", "access_refused",
   "legal_hold",
+  "gdpr_erasure", "gdpr_anonymisation",
 ]);
+
+export const maxPersonalValues = 32;
+export const maxPersonalDataBytes = 64 * 1024;
+/** Event types whose personal_data says whose consent it is (docs/event-types.md). */
+export const consentEventTypes = ["consent_granted", "consent_withdrawn"] as const;
 
 export const decisionActions = [
   "content_removed", "content_disabled", "content_demoted", "content_age_restricted",
@@ -33,6 +40,19 @@ const metadataRules: Record<string, z.ZodType> = {
   // the same transaction (docs/sor-submission.md); it must pass the Commission's rules.
   decision_made: z.looseObject({ action: z.enum(decisionActions), statement_of_reasons: statementSchema.optional() }),
   appeal_decided: z.looseObject({ outcome: z.enum(["upheld", "reversed", "modified"]) }),
+  // Consent tracking (GDPR Art. 7): what was consented to, under which text, and how. The data
+  // subject is the subject_id of the event's personal_data (required for these types).
+  consent_granted: z.looseObject({
+    purpose: text(1, 200),
+    consent_version: text(1, 64),
+    method: text(1, 64).optional(),
+    legal_basis: z.enum(["consent", "explicit_consent"]).optional(),
+  }),
+  consent_withdrawn: z.looseObject({
+    purpose: text(1, 200),
+    consent_version: text(1, 64).optional(),
+    method: text(1, 64).optional(),
+  }),
   audit_access: z.looseObject({
     accessor_type: text(1, 64),
     purpose: text(3, 500),
@@ -40,6 +60,20 @@ const metadataRules: Record<string, z.ZodType> = {
     permission_verified: z.boolean(),
   }),
 };
+
+/**
+ * Personal values of an event, kept outside the signed core (canonical form v2): each named value
+ * belongs to one data subject, and the signed entry carries only a keyed commitment to it.
+ */
+export const personalDataInput = z.record(
+  z.string(),
+  z.strictObject({
+    subject_id: text(1, 256),
+    value: z.unknown().refine((v) => v !== undefined && v !== null, "value is required (null is not personal data)"),
+  }),
+);
+
+export type PersonalDataInput = z.infer<typeof personalDataInput>;
 
 export const eventInput = z.strictObject({
   event_type: text(1, 64).regex(eventTypePattern, "event_type is lower snake_case, optionally namespaced with dots (acme.user_banned)"),
@@ -53,7 +87,29 @@ export const eventInput = z.strictObject({
   idempotency_key: text(1, 200).optional(),
   pii_tagged: z.boolean().optional(),
   retention_until: timestamp.optional(),
+  personal_data: personalDataInput.optional(),
 }).superRefine((event, ctx) => {
+  if (event.personal_data !== undefined) {
+    const names = Object.keys(event.personal_data);
+    const problem = unstorableJson(event.personal_data, "personal_data");
+    for (const name of names) {
+      if (!personalNamePattern.test(name)) {
+        ctx.addIssue({ code: "custom", path: ["personal_data", name], message: "personal value names are lower snake_case, at most 64 characters (reporter_ip, reason_text)" });
+      }
+    }
+    if (names.length === 0) ctx.addIssue({ code: "custom", path: ["personal_data"], message: "personal_data has no values: leave it out instead" });
+    else if (names.length > maxPersonalValues) ctx.addIssue({ code: "custom", path: ["personal_data"], message: `at most ${maxPersonalValues} personal values per event` });
+    else if (problem) ctx.addIssue({ code: "custom", path: ["personal_data"], message: problem });
+    else if (new TextEncoder().encode(JSON.stringify(event.personal_data)).length > maxPersonalDataBytes) {
+      ctx.addIssue({ code: "custom", path: ["personal_data"], message: `personal_data is larger than ${maxPersonalDataBytes} bytes` });
+    }
+  }
+  if ((consentEventTypes as readonly string[]).includes(event.event_type)) {
+    const subjects = new Set(Object.values(event.personal_data ?? {}).map((p) => p.subject_id));
+    if (subjects.size !== 1) {
+      ctx.addIssue({ code: "custom", path: ["personal_data"], message: `${event.event_type} events carry personal_data of exactly one data subject (whose consent it is)` });
+    }
+  }
   const problem = unstorableJson(event.metadata, "metadata");
   if (problem) ctx.addIssue({ code: "custom", path: ["metadata"], message: problem });
   else if (new TextEncoder().encode(JSON.stringify(event.metadata)).length > maxMetadataBytes) {

@@ -1,0 +1,41 @@
+-- Scheduling the 30-day anonymisation of pii_tagged personal data where pg_cron and pg_net are
+-- installed (hosted Supabase): a daily job that calls the gdpr edge function with
+-- {"action":"anonymise"} as the service role (key read from Supabase Vault when the job runs, so it
+-- never appears in cron.job). The anonymisation itself runs in the function, because it appends a
+-- signed gdpr_anonymisation event and no SQL may sign. Without pg_cron or pg_net the function says
+-- what to run instead (`npx evident gdpr anonymise` daily). Runs are idempotent: what was
+-- anonymised is skipped, what a legal hold covers waits for the hold's release.
+select set_config('evident.allow_audit_ddl', 'on', true);
+
+create function evident.schedule_gdpr_anonymise(
+  function_url text, key_secret_name text default 'evident_service_role_key', every text default '17 3 * * *')
+returns text
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+declare
+  command text;
+begin
+  if function_url is null or function_url !~ '^https?://[^\s''"]+/functions/v1/gdpr/anonymise$' then
+    raise exception using errcode = '22023',
+      message = format('function_url must be the gdpr function''s anonymise URL (https://<project-ref>.supabase.co/functions/v1/gdpr/anonymise), not %s', function_url);
+  end if;
+  if not exists (select 1 from pg_catalog.pg_extension where extname = 'pg_cron')
+     or not exists (select 1 from pg_catalog.pg_extension where extname = 'pg_net') then
+    return 'pg_cron and pg_net are not both installed: run `npx evident gdpr anonymise` daily from an external scheduler, or POST to gdpr/anonymise as the service role';
+  end if;
+  if not exists (select 1 from pg_catalog.pg_extension where extname = 'supabase_vault') then
+    return 'Supabase Vault is not installed: the job needs the service-role key from vault.decrypted_secrets';
+  end if;
+  command := format(
+    $cmd$select net.http_post(url := %L, headers := jsonb_build_object('Content-Type', 'application/json', 'Authorization', 'Bearer ' || (select decrypted_secret from vault.decrypted_secrets where name = %L)), body := '{}'::jsonb, timeout_milliseconds := 300000)$cmd$,
+    function_url, key_secret_name);
+  -- cron.schedule(name, ...) replaces a job of the same name, so this is idempotent.
+  execute 'select cron.schedule($1, $2, $3)' using 'evident-gdpr-anonymise', every, command;
+  return format('scheduled evident-gdpr-anonymise (%s) calling %s with the key in vault secret %s', every, function_url, key_secret_name);
+end
+$$;
+comment on function evident.schedule_gdpr_anonymise(text, text, text) is
+  'Schedules the 30-day anonymisation (gdpr/anonymise) through pg_cron and pg_net, with the service-role key read from Vault at run time; otherwise says what to schedule.';
+revoke execute on function evident.schedule_gdpr_anonymise(text, text, text) from public, anon, authenticated, service_role;
