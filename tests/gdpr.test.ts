@@ -386,6 +386,13 @@ describe("the 30-day anonymisation", () => {
   }, 60_000);
 
   it("anonymises exactly the pii_tagged personal data older than 30 days that no hold covers, and logs it", async () => {
+    // The SOC 2 retention control counts tagged events whose personal values are still held.
+    const piiAwaiting = async () => {
+      const report = await callFunction("compliance-reports", { token: serviceToken(), path: `/report/soc2/${org}`, query: { purpose: "retention check" } });
+      expect(report.status, JSON.stringify(report.body)).toBe(200);
+      return report.body.controls.find((c: { id: string }) => c.id === "retention_compliance").evidence.pii_requiring_anonymization;
+    };
+    expect(await piiAwaiting()).toBe(5);
     const run = cli(["gdpr", "anonymise", "--org", org, "--json"]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const [result] = JSON.parse(run.stdout).organizations;
@@ -405,6 +412,8 @@ describe("the 30-day anonymisation", () => {
     ]);
     const [event] = await sql`select actor_id, actor_type, metadata from public.audit_events where organization_id = ${org} and event_type = 'gdpr_anonymisation'`;
     expect(event).toMatchObject({ actor_id: "dpo-oncall", actor_type: "operator", metadata: { values_anonymised: 3, values_held: 3, events_affected: 2 } });
+    // Only the three held events still hold tagged personal data past 30 days.
+    expect(await piiAwaiting()).toBe(3);
     expect(verifyCli(org).code).toBe(0);
     // The month of v2 entries seals and re-verifies against its manifest like any other.
     const sealed = cli(["seal", "--month", oldMonth]);

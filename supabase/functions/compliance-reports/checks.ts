@@ -175,8 +175,11 @@ export async function retentionFigures(sql: Queryable, organizationId: string): 
       count(*) filter (where retention_until < now())::bigint as expired_events,
       count(*) filter (where retention_until < now() and evident.active_holds_cover(organization_id, array[actor_id, target_id],
         array[target_id], "timestamp", "timestamp" + interval '1 microsecond'))::bigint as held_expired_events,
-      count(*) filter (where pii_tagged and created_at < now() - interval '30 days')::bigint as pii_requiring_anonymization
-    from public.audit_events where organization_id = ${organizationId}::uuid`;
+      -- Canonical v1 events carry any personal data inside their signed core, so it is there for
+      -- good; v2 events keep it outside, and count only while a value is still held.
+      count(*) filter (where pii_tagged and created_at < now() - interval '30 days' and (canonical_version = 1 or exists (
+        select 1 from evident.personal_data p where p.event_id = e.id and p.erased_at is null)))::bigint as pii_requiring_anonymization
+    from public.audit_events e where organization_id = ${organizationId}::uuid`;
   const holds = await sql<Hold[]>`
     select ${holdColumns(sql)} from evident.legal_holds
     where organization_id = ${organizationId}::uuid and released_at is null order by applied_at, id`;
