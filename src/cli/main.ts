@@ -1,7 +1,9 @@
 // evident <command> [options]. Exit codes: 0 done (or valid), 1 a problem was found, 2 could not run.
+import { archive } from "./commands/archive.ts";
 import { checkpoint } from "./commands/checkpoint.ts";
 import { keys } from "./commands/keys.ts";
 import { maintain } from "./commands/maintain.ts";
+import { rehydrate } from "./commands/rehydrate.ts";
 import { seal } from "./commands/seal.ts";
 import { sor } from "./commands/sor.ts";
 import { verify } from "./commands/verify.ts";
@@ -15,6 +17,8 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
   checkpoint: { summary: "sign and publish every chain head that moved (run every few minutes)", run: checkpoint },
   keys: { summary: "generate keys, show key ages, record a rotation (docs/runbooks/key-rotation.md)", run: keys },
   seal: { summary: "seal a finished month: verify it, sign its Merkle root, publish the manifest", run: seal },
+  rehydrate: { summary: "restore an archived month into its own schema and verify it against its manifest", run: rehydrate },
+  archive: { summary: "archive verify: the weekly backup drill over archived months (docs/runbooks/rehydration.md)", run: archive },
   "verify-export": { summary: "check a certified export offline with the export public key; exit 1 if invalid", run: verifyExport },
   sor: { summary: "Statements of Reasons: validate <file>, status, submit, retry --dead-letter, replay <id>", run: sor },
 };

@@ -323,3 +323,23 @@ export async function checkpointHolds(sql: Queryable, organizationId: string): P
   if (cp.trail_hash !== cp.entry_hash) return { ok: false, reason: `the entry at seq ${cp.seq} no longer has the hash its checkpoint signed`, checkpoint };
   return { ok: true, reason: `the newest checkpoint (seq ${cp.seq}) matches the trail`, checkpoint };
 }
+
+/**
+ * The newest backup-verification drill recorded for the organisation (`evident archive verify
+ * --record`, the weekly drill of docs/runbooks/rehydration.md): a drill that failed fails backup
+ * integrity until a later one passes. No drill recorded yet is reported, not failed.
+ */
+export async function backupDrill(sql: Queryable, organizationId: string): Promise<{ ok: boolean; reason: string; drill: unknown }> {
+  const [d] = await sql`
+    select seq, evident.canonical_timestamp(created_at) as verified_at, metadata from public.audit_events
+    where organization_id = ${organizationId}::uuid and event_type = 'backup_verified'
+    order by seq desc limit 1`;
+  if (!d) return { ok: true, reason: "no backup-verification drill recorded yet", drill: null };
+  const months = Array.isArray(d.metadata.months_checked) ? d.metadata.months_checked as string[] : [];
+  const failed = Array.isArray(d.metadata.months_failed) ? d.metadata.months_failed as string[] : [];
+  const drill = { seq: Number(d.seq), verified_at: d.verified_at, valid: d.metadata.valid === true, months_checked: months, months_failed: failed };
+  if (!drill.valid) {
+    return { ok: false, reason: `the backup-verification drill of ${d.verified_at} failed for ${failed.join(", ") || "the archive"}`, drill };
+  }
+  return { ok: true, reason: `the backup-verification drill of ${d.verified_at} restored and verified ${months.length} archived month(s)`, drill };
+}
