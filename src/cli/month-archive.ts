@@ -192,6 +192,17 @@ export function manifestKey(dir: string, manifest: ManifestPayload, given?: stri
   return { pem };
 }
 
+/** The events file's SHA-256, and whether it matches the .sha256 written beside it. */
+export async function checksumProblems(dir: string, month: string): Promise<{ sha256: string; problems: string[] }> {
+  const file = eventsFile(dir, month);
+  const problems: string[] = [];
+  const sha256 = await sha256File(file);
+  const sumFile = `${file}.sha256`;
+  if (!existsSync(sumFile)) problems.push(`events/${month}.ndjson.gz.sha256 is missing`);
+  else if (readFileSync(sumFile, "utf8").split(/\s+/)[0] !== sha256) problems.push(`events/${month}.ndjson.gz does not match its .sha256 (the file changed after it was archived)`);
+  return { sha256, problems };
+}
+
 export type ArchiveCheck =
   | { status: "checked"; month: string; valid: boolean; problems: string[]; manifest?: ManifestPayload; signature?: string; sha256?: string; record_count?: number };
 
@@ -218,11 +229,7 @@ export async function checkArchivedMonth(dir: string, bounds: MonthBounds, keyri
   const file = eventsFile(dir, month);
   if (!existsSync(file)) return fail([`the archive holds no events for ${month} (events/${month}.ndjson.gz)`], { manifest, signature });
 
-  const problems: string[] = [];
-  const sha256 = await sha256File(file);
-  const sumFile = `${file}.sha256`;
-  if (!existsSync(sumFile)) problems.push(`events/${month}.ndjson.gz.sha256 is missing`);
-  else if (readFileSync(sumFile, "utf8").split(/\s+/)[0] !== sha256) problems.push(`events/${month}.ndjson.gz does not match its .sha256 (the file changed after it was archived)`);
+  const { sha256, problems } = await checksumProblems(dir, month);
 
   try {
     const pass = await monthPassOver(archivedBatches(file), archiveAnchors(dir, month, new Map([[manifest.signing_key_id, key.pem]])), keyring, "full");

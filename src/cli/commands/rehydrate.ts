@@ -6,10 +6,11 @@
 // chain links within the month from the organisations' boundaries, and the recomputed Merkle
 // roots. The schema has the live trail's shape: audit_events (typed columns) and audit_entries
 // (canonical timestamps), readable by the operator who ran this and nobody else.
-// Exit 0: restored and valid; 1: the archive is corrupted or tampered (each reason printed; what
-// loaded is left in the schema for inspection); 2: could not run (no such archived month, the
+// Exit 0: restored and valid; 1: the archive is corrupted or tampered (each reason printed; a copy
+// that loads but does not verify is left in the schema for inspection, one that does not load is
+// not kept); 2: could not run (no such archived month, the
 // schema exists without --replace, no database).
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type postgres from "postgres";
 import { Keyring } from "../../../supabase/functions/_shared/keyring.ts";
@@ -17,8 +18,7 @@ import { manifestProblems, monthBounds, monthPassOver } from "../../../supabase/
 import { entryColumns } from "../../../supabase/functions/_shared/trail.ts";
 import { archiveDir } from "../archive.ts";
 import { cliDatabase } from "../database.ts";
-import { archiveAnchors, archivedBatches, CorruptArchive, eventsFile, manifestKey, readArchivedManifest } from "../month-archive.ts";
-import { existsSync } from "node:fs";
+import { archiveAnchors, archivedBatches, checksumProblems, CorruptArchive, eventsFile, manifestKey, readArchivedManifest } from "../month-archive.ts";
 
 export function rehydratedSchema(month: string): string {
   return `evident_rehydrated_${month.replace("-", "_")}`;
@@ -54,7 +54,7 @@ export async function rehydrate(args: string[]): Promise<number> {
     const [exists] = await sql`select 1 from pg_catalog.pg_namespace where nspname = ${schema}`;
     if (exists && !values.replace) throw new Error(`schema ${schema} exists already: pass --replace to restore it again`);
 
-    const problems: string[] = [];
+    const { problems } = await checksumProblems(dir, values.month);
     if (!key.pem) problems.push(key.problem!);
     // The database's own record of the seal, when it has one, must be the archived manifest.
     const [recorded] = await sql`select signature from public.partition_manifests where partition_name = ${bounds.partitionName}`;
