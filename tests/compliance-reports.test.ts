@@ -8,7 +8,7 @@ import { ExportSigner } from "../supabase/functions/_shared/export-key.ts";
 import { eventInput } from "../supabase/functions/_shared/schemas/events.ts";
 import { monthBounds, sealMonth } from "../supabase/functions/_shared/seal.ts";
 import { newExportKey } from "./support/archive.ts";
-import { appendAs, createMember, createOrganization, createUser, keyring, sampleEvent, serviceToken, userToken } from "./support/api.ts";
+import { appendAs, callFunction, createMember, createOrganization, createUser, keyring, sampleEvent, serviceToken, userToken } from "./support/api.ts";
 import { backfillMonth } from "./support/backfill.ts";
 import { adminSql, functionUrl, testStack } from "./support/stack.ts";
 
@@ -299,6 +299,28 @@ describe("retention, key age and sealed months", () => {
     const q = await quarterly(old, await userToken(oldAdmin));
     expect(q.body.findings).toMatchObject({ retention_compliance: "FAIL", backup_integrity: "FAIL", integrity_status: "PASS" });
     expect(q.body.metrics).toMatchObject({ expired_events_not_deleted: 3, pii_events_not_anonymized: 1 });
+  });
+
+  it("counts expired events a legal hold keeps as kept, not as a failure, and lists the hold", async () => {
+    const legal = await userToken(await createMember(sql, old, "legal"));
+    const hold = await callFunction("legal-holds", { token: legal, body: {
+      organization_id: old, scope: "time_range", range: { start: "2018-01-01T00:00:00Z", end: "2018-02-01T00:00:00Z" }, reason: "litigation over 2018",
+    } });
+    expect(hold.status).toBe(201);
+    try {
+      const response = await soc2(old, await userToken(oldAdmin));
+      const retention = response.body.controls.find((c: { id: string }) => c.id === "retention_compliance");
+      expect(retention.evidence).toMatchObject({ expired_events: 3, held_expired_events: 3 });
+      expect(retention.evidence.active_legal_holds).toEqual([expect.objectContaining({ id: hold.body.hold.id, scope: "time_range", reason: "litigation over 2018" })]);
+      // Still FAIL, for the PII only: the held events are reported as kept.
+      expect(retention.reason).toMatch(/^1 PII-tagged events are older than 30 days .*; 3 expired events are kept under 1 active legal hold\(s\)$/);
+      const q = await quarterly(old, await userToken(oldAdmin));
+      expect(q.body.findings.retention_compliance).toBe("PASS");
+      expect(q.body.reasons.retention_compliance).toMatch(/3 expired events are kept under 1 active legal hold/);
+    } finally {
+      const released = await callFunction("legal-holds", { token: legal, method: "POST", path: `/${hold.body.hold.id}/release`, body: { reason: "test done" } });
+      expect(released.status).toBe(200);
+    }
   });
 
   it("a recorded key rotation resets the key's age", async () => {

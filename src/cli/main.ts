@@ -1,6 +1,7 @@
 // evident <command> [options]. Exit codes: 0 done (or valid), 1 a problem was found, 2 could not run.
 import { archive } from "./commands/archive.ts";
 import { checkpoint } from "./commands/checkpoint.ts";
+import { holds } from "./commands/holds.ts";
 import { keys } from "./commands/keys.ts";
 import { maintain } from "./commands/maintain.ts";
 import { rehydrate } from "./commands/rehydrate.ts";
@@ -15,6 +16,7 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
   maintain: { summary: "create audit_events partitions ahead (the job pg_cron runs daily)", run: maintain },
   verify: { summary: "recompute every hash, signature and link; exit 1 on tampering", run: verify },
   checkpoint: { summary: "sign and publish every chain head that moved (run every few minutes)", run: checkpoint },
+  holds: { summary: "legal holds: list, apply, release (docs/legal-holds.md)", run: holds },
   keys: { summary: "generate keys, show key ages, record a rotation (docs/runbooks/key-rotation.md)", run: keys },
   seal: { summary: "seal a finished month: verify it, sign its Merkle root, publish the manifest", run: seal },
   rehydrate: { summary: "restore an archived month into its own schema and verify it against its manifest", run: rehydrate },

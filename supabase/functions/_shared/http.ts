@@ -76,3 +76,23 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
     throw new ApiError(400, "invalid_request", `the body is not valid JSON: ${(error as Error).message}`);
   }
 }
+
+/**
+ * `…/<function>/<id>/<action>`: the id (a UUID) and the action, or undefined for the function's
+ * own path. Anything else below it is a 404 naming the routes that exist; a malformed id, a 400.
+ */
+export function resourceAction(request: Request, functionName: string, actions: string[]): { id: string; action: string } | undefined {
+  const pathname = new URL(request.url).pathname;
+  const at = pathname.indexOf(`/${functionName}`);
+  const rest = at === -1 ? "" : pathname.slice(at + functionName.length + 1).replace(/\/$/, "");
+  if (rest === "") return undefined;
+  const match = /^\/([^/]+)\/([^/]+)$/.exec(rest);
+  if (!match || !actions.includes(match[2])) {
+    throw new ApiError(404, "not_found", `no such route: the routes below ${functionName} are ${actions.map((a) => `…/${functionName}/<id>/${a}`).join(", ")}`);
+  }
+  const id = decodeURIComponent(match[1]);
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
+    throw new ApiError(400, "invalid_request", `${id} is not an id (a UUID)`);
+  }
+  return { id: id.toLowerCase(), action: match[2] };
+}

@@ -8,8 +8,9 @@ export type MemberRole = "admin" | "auditor" | "moderator" | "legal";
 
 export const writerRoles: MemberRole[] = ["admin", "moderator"];
 export const readerRoles: MemberRole[] = ["admin", "auditor"];
-/** Who answers authorities' data requests. */
-export const authorityRoles: MemberRole[] = ["admin", "legal"];
+/** Who answers authorities' data requests and applies or releases legal holds. */
+export const legalRoles: MemberRole[] = ["admin", "legal"];
+export const authorityRoles = legalRoles;
 
 /**
  * 403 unless the caller is the service role or holds one of the roles in the organisation. Only

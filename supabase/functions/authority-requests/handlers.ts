@@ -10,7 +10,6 @@ import { authorityRoles, requireOrganizationRole } from "../_shared/membership.t
 import { createAuthorityRequest, listAuthorityRequests } from "../_shared/schemas/authority-requests.ts";
 import { eventInput } from "../_shared/schemas/events.ts";
 import { parseInput, queryParameters } from "../_shared/schemas/parse.ts";
-import { uuid } from "../_shared/schemas/values.ts";
 
 export interface Context {
   sql: Sql;
@@ -20,16 +19,6 @@ export interface Context {
 }
 
 const maxBodyBytes = 64 * 1024;
-
-/** The request id in …/authority-requests/<id>/respond, or undefined for the collection. */
-export function respondPath(request: Request): string | undefined {
-  const match = /\/authority-requests\/([^/]+)(\/[^/]*)?\/?$/.exec(new URL(request.url).pathname);
-  if (!match) return undefined;
-  if (match[2] !== "/respond") throw new ApiError(404, "not_found", "the only route below a request is POST …/authority-requests/<id>/respond");
-  const id = uuid.safeParse(decodeURIComponent(match[1]));
-  if (!id.success) throw new ApiError(400, "invalid_request", `${match[1]} is not a request id (a UUID)`);
-  return id.data;
-}
 
 const requestColumns = (tx: WriterTransaction) => tx`
   id, organization_id, authority, legal_basis, reference,

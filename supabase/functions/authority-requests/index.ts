@@ -5,9 +5,9 @@
 import { authenticate, jwtVerifierFromEnv } from "../_shared/auth.ts";
 import { database } from "../_shared/db.ts";
 import { ExportSigner } from "../_shared/export-key.ts";
-import { handle, requireMethod } from "../_shared/http.ts";
+import { handle, requireMethod, resourceAction } from "../_shared/http.ts";
 import { Keyring } from "../_shared/keyring.ts";
-import { createHandler, listHandler, respondHandler, respondPath } from "./handlers.ts";
+import { createHandler, listHandler, respondHandler } from "./handlers.ts";
 
 const keyring = Keyring.fromEnv();
 const signer = ExportSigner.fromEnv();
@@ -16,10 +16,10 @@ const verify = jwtVerifierFromEnv();
 Deno.serve(handle(async (request) => {
   const caller = await authenticate(request, verify);
   const context = { sql: database(), keyring, signer, caller };
-  const respondTo = respondPath(request);
+  const respondTo = resourceAction(request, "authority-requests", ["respond"]);
   if (respondTo !== undefined) {
     requireMethod(request, "POST");
-    return await respondHandler(respondTo, context);
+    return await respondHandler(respondTo.id, context);
   }
   requireMethod(request, "POST", "GET");
   return request.method === "POST" ? await createHandler(request, context) : await listHandler(request, context);

@@ -197,7 +197,7 @@ export async function quarterlyAssessment(
 
   const findings = {
     integrity_status: (integrityFailed.length === 0 ? "PASS" : "FAIL") as Status,
-    retention_compliance: (retention.expired_events === 0 ? "PASS" : "FAIL") as Status,
+    retention_compliance: (retention.expired_events - retention.held_expired_events === 0 ? "PASS" : "FAIL") as Status,
     access_control: (review.status === "PASS" && privileges.status === "PASS" ? "PASS" : "FAIL") as Status,
     backup_integrity: (manifests.status === "PASS" && checkpoint.ok && drill.ok ? "PASS" : "FAIL") as Status,
   };
@@ -205,9 +205,10 @@ export async function quarterlyAssessment(
     integrity_status: integrityFailed.length === 0
       ? `${checks.length} verifications passed (${checks.map((c) => c.scope).join(", ")})`
       : integrityFailed.map((c) => `${c.scope}: ${c.reason}`).join("; "),
-    retention_compliance: retention.expired_events === 0
+    retention_compliance: (retention.expired_events - retention.held_expired_events === 0
       ? `no event held past its retention_until (${retention.total_events} events)`
-      : `${retention.expired_events} events are past their retention_until and still held`,
+      : `${retention.expired_events - retention.held_expired_events} events are past their retention_until and still held`) +
+      (retention.held_expired_events > 0 ? `; ${retention.held_expired_events} expired events are kept under ${retention.active_legal_holds.length} active legal hold(s)` : ""),
     access_control: [review, privileges].filter((c) => c.status === "FAIL").map((c) => c.reason).join("; ") ||
       `${review.reason}; ${privileges.reason}`,
     backup_integrity: [manifests.status === "FAIL" ? manifests.reason : "", checkpoint.ok ? "" : checkpoint.reason, drill.ok ? "" : drill.reason].filter(Boolean).join("; ") ||

@@ -11,7 +11,9 @@ export const eventTypePattern = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
 /** Written only by Evident itself (the audited read path, verification runs); callers may not forge them. */
 export const reservedEventTypes = new Set([
   "audit_access", "audit_verification", "key_rotated", "authority_data_request", "sor_submitted", "compliance_audit_completed", "access_refused",
+  "legal_hold",
   "backup_verified",
+  "retention_action",
 ]);
 
 export const decisionActions = [
