@@ -5,6 +5,7 @@ import { holds } from "./commands/holds.ts";
 import { keys } from "./commands/keys.ts";
 import { maintain } from "./commands/maintain.ts";
 import { rehydrate } from "./commands/rehydrate.ts";
+import { retention } from "./commands/retention.ts";
 import { seal } from "./commands/seal.ts";
 import { sor } from "./commands/sor.ts";
 import { verify } from "./commands/verify.ts";
@@ -20,6 +21,7 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
   keys: { summary: "generate keys, show key ages, record a rotation (docs/runbooks/key-rotation.md)", run: keys },
   seal: { summary: "seal a finished month: verify it, sign its Merkle root, publish the manifest", run: seal },
   rehydrate: { summary: "restore an archived month into its own schema and verify it against its manifest", run: rehydrate },
+  retention: { summary: "retention check|drop --month: drop an expired, sealed, archived, unheld month (docs/retention.md)", run: retention },
   archive: { summary: "archive verify: the weekly backup drill over archived months (docs/runbooks/rehydration.md)", run: archive },
   "verify-export": { summary: "check a certified export offline with the export public key; exit 1 if invalid", run: verifyExport },
   sor: { summary: "Statements of Reasons: validate <file>, status, submit, retry --dead-letter, replay <id>", run: sor },

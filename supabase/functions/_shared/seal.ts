@@ -133,7 +133,11 @@ export async function monthPass(
     select e.organization_id, e.seq, e.entry_hash
     from unnest(${before.map((f) => f.organization_id)}::uuid[], ${before.map((f) => Number(f.first_seq) - 1)}::bigint[]) as a(organization_id, seq)
     join public.audit_events e on e.organization_id = a.organization_id and e.seq = a.seq`;
+  // An organisation whose previous entries retention dropped continues from the tombstone's boundary.
+  const dropped = before.length === 0 ? [] : await sql`
+    select organization_id, last_seq, last_hash from evident.retention_boundaries where organization_id = any(${before.map((f) => f.organization_id)}::uuid[])`;
   for (const f of before) anchors.set(f.organization_id, { seq: Number(f.first_seq) - 1, hash: null });
+  for (const b of dropped) if (anchors.get(b.organization_id)?.seq === Number(b.last_seq)) anchors.set(b.organization_id, { seq: Number(b.last_seq), hash: b.last_hash });
   for (const e of found) anchors.set(e.organization_id, { seq: Number(e.seq), hash: e.entry_hash });
 
   // One ordered read (keyset pages would each be planned again, and the planner cannot see the
@@ -245,6 +249,7 @@ export function manifestProblems(manifest: ManifestPayload, signature: string, p
 
 export type SealedMonthCheck =
   | { status: "not_sealed" }
+  | { status: "dropped"; dropped_at: string; archive_sha256: string }
   | { status: "checked"; valid: boolean; problems: string[]; entry_failures: ChainSummary[]; manifest: ManifestPayload };
 
 /**
@@ -260,6 +265,10 @@ export async function verifySealedMonth(
 ): Promise<SealedMonthCheck> {
   const sealed = await readManifest(sql, bounds.partitionName);
   if (!sealed) return { status: "not_sealed" };
+  // A month retention dropped is checked in its archive (evident archive verify), not here.
+  const [tombstone] = await sql`select evident.canonical_timestamp(dropped_at) as dropped_at, archive_sha256
+    from evident.retention_tombstones where partition_name = ${bounds.partitionName}`;
+  if (tombstone) return { status: "dropped", dropped_at: tombstone.dropped_at, archive_sha256: tombstone.archive_sha256 };
   const { manifest, signature } = sealed;
   const now = await monthPass(sql, bounds, keyring, "full");
   const entryFailures = now.failures;
