@@ -212,7 +212,7 @@ describe("retention drops a month when every condition is met", () => {
       join public.audit_events e on e.organization_id = h.organization_id and e.seq = h.seq where h.organization_id = ${orgS}`;
     expect(head).toMatchObject({ seq: "3", event_type: "retention_action" });
     const [first] = await sql`select seq, previous_hash from public.audit_events where organization_id = ${orgS} order by seq limit 1`;
-    const [boundary] = await sql`select last_seq, last_hash from evident.retention_boundaries where organization_id = ${orgS}`;
+    const [boundary] = await sql`select last_seq, last_hash from evident.retention_boundaries(array[${orgS}::uuid])`;
     expect(boundary).toEqual({ last_seq: "1", last_hash: first.previous_hash });
     expect(first.seq).toBe("2");
     // And orgS can keep appending.

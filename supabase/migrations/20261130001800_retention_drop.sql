@@ -9,7 +9,9 @@ select set_config('evident.allow_audit_ddl', 'on', true);
 -- organisation, the last seq and entry_hash where the remaining chain continues.
 
 create table evident.retention_tombstones (
-  partition_name text primary key references public.partition_manifests (partition_name),
+  -- Names a sealed month (retention_drop_month only drops sealed ones). Not a foreign key: one
+  -- would change how TRUNCATE and DROP of partition_manifests are refused (the guards' own errors).
+  partition_name text primary key check (partition_name ~ '^audit_events_[0-9]{4}_[0-9]{2}$'),
   dropped_at timestamptz not null default pg_catalog.now(),
   dropped_by text not null check (length(dropped_by) between 1 and 256),
   record_count bigint not null check (record_count >= 0),
@@ -41,24 +43,28 @@ create trigger _010_refuse_truncate before truncate on evident.retention_tombsto
   for each statement execute function evident.tg_retention_tombstones__refuse_change();
 revoke execute on function evident.tg_retention_tombstones__refuse_change() from public;
 
--- Every organisation's boundary recorded by the tombstones: the last seq and entry_hash dropped.
--- Verification of what remains starts there instead of at genesis.
-create view evident.retention_boundaries
-with (security_invoker = true)
-as
-select distinct on ((r ->> 'organization_id')::uuid)
-  (r ->> 'organization_id')::uuid as organization_id,
-  (r ->> 'last_seq')::bigint as last_seq,
-  r ->> 'last_hash' as last_hash,
-  m.partition_name
-from evident.retention_tombstones t
-join public.partition_manifests m on m.partition_name = t.partition_name
-cross join lateral jsonb_array_elements(m.organization_roots) r
-order by (r ->> 'organization_id')::uuid, (r ->> 'last_seq')::bigint desc;
-comment on view evident.retention_boundaries is
+-- Each organisation's boundary recorded by the tombstones: the last seq and entry_hash dropped.
+-- Verification of what remains starts there instead of at genesis. (A function, not a view: a
+-- view would make partition_manifests undroppable for a reason other than the guard's.)
+create function evident.retention_boundaries(organizations uuid[])
+returns table (organization_id uuid, last_seq bigint, last_hash text, partition_name text)
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+  select distinct on ((r ->> 'organization_id')::uuid)
+    (r ->> 'organization_id')::uuid, (r ->> 'last_seq')::bigint, r ->> 'last_hash', m.partition_name
+  from evident.retention_tombstones t
+  join public.partition_manifests m on m.partition_name = t.partition_name
+  cross join lateral pg_catalog.jsonb_array_elements(m.organization_roots) r
+  where (r ->> 'organization_id')::uuid = any(organizations)
+  order by (r ->> 'organization_id')::uuid, (r ->> 'last_seq')::bigint desc
+$$;
+comment on function evident.retention_boundaries(uuid[]) is
   'Per organisation, where the chain continues after its dropped months: the last dropped seq and entry_hash.';
-revoke all on evident.retention_boundaries from public, anon, authenticated, service_role;
-grant select on evident.retention_boundaries to evident_writer, evident_analyst;
+revoke execute on function evident.retention_boundaries(uuid[]) from public, anon, authenticated, service_role;
+grant execute on function evident.retention_boundaries(uuid[]) to evident_writer, evident_analyst;
 
 -- Every condition the database can check, each with its outcome and why. The archive's own check
 -- happens outside (the CLI), and is the first thing `evident retention drop` does.

@@ -135,7 +135,7 @@ export async function monthPass(
     join public.audit_events e on e.organization_id = a.organization_id and e.seq = a.seq`;
   // An organisation whose previous entries retention dropped continues from the tombstone's boundary.
   const dropped = before.length === 0 ? [] : await sql`
-    select organization_id, last_seq, last_hash from evident.retention_boundaries where organization_id = any(${before.map((f) => f.organization_id)}::uuid[])`;
+    select organization_id, last_seq, last_hash from evident.retention_boundaries(${before.map((f) => f.organization_id)}::uuid[])`;
   for (const f of before) anchors.set(f.organization_id, { seq: Number(f.first_seq) - 1, hash: null });
   for (const b of dropped) if (anchors.get(b.organization_id)?.seq === Number(b.last_seq)) anchors.set(b.organization_id, { seq: Number(b.last_seq), hash: b.last_hash });
   for (const e of found) anchors.set(e.organization_id, { seq: Number(e.seq), hash: e.entry_hash });

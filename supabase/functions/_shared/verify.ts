@@ -64,7 +64,7 @@ export async function verifyOrganization(
 
 /** Where the organisation's chain continues after the months retention dropped, if any were. */
 export async function retentionBoundary(sql: Queryable, organizationId: string): Promise<{ seq: number; hash: string } | undefined> {
-  const [b] = await sql`select last_seq, last_hash from evident.retention_boundaries where organization_id = ${organizationId}::uuid`;
+  const [b] = await sql`select last_seq, last_hash from evident.retention_boundaries(array[${organizationId}::uuid])`;
   return b ? { seq: Number(b.last_seq), hash: b.last_hash } : undefined;
 }
 
