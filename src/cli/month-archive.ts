@@ -127,10 +127,7 @@ export async function* archivedBatches(file: string, batchSize = 5000): AsyncGen
     } catch {
       throw new CorruptArchive(`line ${number} of ${path.basename(file)} is not JSON`);
     }
-    if (typeof row !== "object" || row === null || Array.isArray(row) || typeof (row as Record<string, unknown>).entry_hash !== "string" ||
-      !/^[0-9a-f]{64}$/.test((row as Record<string, unknown>).entry_hash as string) || typeof (row as Record<string, unknown>).organization_id !== "string") {
-      throw new CorruptArchive(`line ${number} of ${path.basename(file)} is not a stored entry`);
-    }
+    if (!isStoredEntryShape(row)) throw new CorruptArchive(`line ${number} of ${path.basename(file)} is not a stored entry`);
     batch.push(row as Record<string, unknown>);
     if (batch.length >= batchSize) {
       yield batch;
@@ -139,6 +136,15 @@ export async function* archivedBatches(file: string, batchSize = 5000): AsyncGen
   }
   if (failure) throw new CorruptArchive(`${path.basename(file)} does not decompress after line ${number} (${failure.message})`);
   if (batch.length > 0) yield batch;
+}
+
+/** Enough of a stored entry's shape for the checks to run on it (they judge the values). */
+function isStoredEntryShape(row: unknown): row is Record<string, unknown> {
+  if (typeof row !== "object" || row === null || Array.isArray(row)) return false;
+  const r = row as Record<string, unknown>;
+  const hex64 = (v: unknown) => typeof v === "string" && /^[0-9a-f]{64}$/.test(v);
+  return hex64(r.entry_hash) && hex64(r.signature) && (r.previous_hash === null || hex64(r.previous_hash)) &&
+    typeof r.organization_id === "string" && typeof r.key_id === "string" && typeof r.metadata === "object" && r.metadata !== null;
 }
 
 /** The month before YYYY-MM. */
