@@ -69,7 +69,7 @@ export async function seal(args: string[]): Promise<number> {
       const recorded = await readManifest(sql, bounds.partitionName);
       if (recorded) archived = await writeMonthEvents(sql, archiveDir(), bounds, recorded.manifest);
     }
-    if (values.json) console.log(JSON.stringify(outcome, null, 2));
+    if (values.json) console.log(JSON.stringify(archived ? { ...outcome, archived } : outcome, null, 2));
     else if (outcome.status === "sealed") {
       console.log(`sealed ${values.month}: ${outcome.manifest.record_count} entries from ${outcome.manifest.organization_roots.length} organisation(s), root ${outcome.manifest.checksum}, signed by ${outcome.manifest.signing_key_id}`);
       console.log(`published to ${path.join(archiveDir(), "manifests", `${values.month}.json`)}`);
