@@ -59,12 +59,14 @@ beforeAll(async () => {
     sampleEvent({ retention_until: expired }),
   ], ring);
   await backfillMonth(sql, orgR, "2017-04", [sampleEvent({ retention_until: expired }), sampleEvent({ retention_until: expired })], ring);
+  // A later month of orgR that is kept: once April is gone, its first link is checked against the tombstone.
+  await backfillMonth(sql, orgR, "2017-05", [sampleEvent({ retention_until: "2099-01-01T00:00:00.000000Z" })], ring);
   await backfillMonth(sql, orgS, "2017-04", [sampleEvent({ retention_until: expired, target_id: "post-s" })], ring);
   await backfillMonth(sql, orgT, "2017-06", [sampleEvent({ retention_until: "2099-01-01T00:00:00.000000Z" })], ring);
   await backfillMonth(sql, orgU, "2017-08", [sampleEvent({ retention_until: expired })], ring);
   // orgR keeps working after its old months.
   await asWriter(sql, (tx) => appendEvents(tx, orgR, [eventInput.parse(sampleEvent()), eventInput.parse(sampleEvent())], ring));
-  for (const month of ["2017-03", "2017-04", "2017-06"]) {
+  for (const month of ["2017-03", "2017-04", "2017-05", "2017-06"]) {
     const run = evident(["seal", "--month", month], env());
     expect(run.code, run.stderr + run.stdout).toBe(0);
   }
@@ -206,6 +208,11 @@ describe("retention drops a month when every condition is met", () => {
       const [{ n }] = await sql`select count(*)::int as n from public.audit_events where organization_id = ${org} and created_at < '2017-05-01'`;
       expect(n).toBe(0);
     }
+    // The kept month after the dropped ones still verifies against its manifest, its first entry
+    // linked to the boundary the tombstone recorded.
+    const kept = evident(["verify", "--month", "2017-05"], env());
+    expect(kept.code, kept.stderr + kept.stdout).toBe(0);
+    expect(kept.stdout).toMatch(/ok {8}2017-05: 1 entries match the signed manifest/);
     // orgS's head moved to its retention_action event (seq 3, after the refusal at seq 2); its first
     // remaining entry links to the dropped month's last one, which the tombstone records.
     const [head] = await sql`select h.seq, e.event_type from evident.chain_heads h
