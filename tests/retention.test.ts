@@ -45,6 +45,27 @@ let orgS: string; // 2017-04 only: its newest entry is in the month dropped
 let orgT: string; // 2017-06, kept until 2099
 let orgU: string; // 2017-08, never sealed
 
+/** RFC 4180 rows (quoted fields may hold commas, quotes and line breaks). */
+function csvRows(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (field += '"', i++);
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") (row.push(field), field = "");
+    else if (c === "\r" && text[i + 1] === "\n") (row.push(field), rows.push(row), row = [], field = "", i++);
+    else field += c;
+  }
+  if (field !== "" || row.length > 0) (row.push(field), rows.push(row));
+  return rows;
+}
+
 const partitionExists = async (month: string) =>
   (await sql`select to_regclass(${`evident.audit_events_${month.replace("-", "_")}`}) is not null as exists`)[0].exists;
 const retentionEvents = (org: string) =>
@@ -235,6 +256,15 @@ describe("retention drops a month when every condition is met", () => {
     const report = await quarterly.json();
     expect(report.findings.integrity_status, JSON.stringify(report.reasons)).toBe("PASS");
     expect(report.findings.backup_integrity, JSON.stringify(report.reasons)).toBe("PASS");
+    // The CSV evidence export verifies every remaining row, the first one against the tombstone.
+    const csv = await fetch(functionUrl("compliance-reports/export/csv", { organization_id: orgR, purpose: "evidence for the auditor" }), {
+      headers: { authorization: `Bearer ${await userToken(admin)}` },
+    });
+    expect(csv.status).toBe(200);
+    const [header, ...rows] = csvRows(await csv.text());
+    expect(rows.length).toBeGreaterThan(3);
+    expect(rows.map((r) => r[header.indexOf("verified")])).toEqual(rows.map(() => "true"));
+    expect(rows[0][header.indexOf("seq")]).toBe("6");
   });
 
   it("still restores a dropped month from its archive", async () => {
