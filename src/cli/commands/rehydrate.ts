@@ -4,8 +4,9 @@
 // copy against the signed manifest: the Ed25519 signature (with --public-key, or the archive's
 // keys/<signing_key_id>.pem), every entry's hash and HMAC signature (AUDIT_SIGNING_KEYS), the
 // chain links within the month from the organisations' boundaries, and the recomputed Merkle
-// roots. The schema has the live trail's shape: audit_events (typed columns) and audit_entries
-// (canonical timestamps), readable by the operator who ran this and nobody else.
+// roots. The schema has the live trail's shape: audit_events (the trail's columns, without its
+// constraints) and audit_entries (canonical timestamps), readable by the operator who ran this
+// and nobody else.
 // Exit 0: restored and valid; 1: the archive is corrupted or tampered (each reason printed; a copy
 // that loads but does not verify is left in the schema for inspection, one that does not load is
 // not kept); 2: could not run (no such archived month, the
@@ -101,25 +102,24 @@ function report(month: string, schema: string, valid: boolean, problems: string[
   return valid ? 0 : 1;
 }
 
-/** The restored month's schema: the trail's columns without its constraints (a damaged copy still loads, to be examined). */
+/**
+ * The restored month's schema: a table with every column of the live trail and none of its
+ * constraints (a damaged copy still loads, to be examined), and a view rendering the entry columns
+ * as evident.audit_entries does. Both follow the live trail's columns, whatever they are.
+ */
 async function createRehydratedSchema(tx: postgres.TransactionSql, schema: string) {
   await tx`create schema ${tx(schema)}`;
   await tx`revoke all on schema ${tx(schema)} from public`;
   await tx`comment on schema ${tx(schema)} is 'An archived month restored by evident rehydrate: a copy, never the live trail.'`;
-  await tx`
-    create table ${tx(schema)}.audit_events (
-      id uuid, organization_id uuid, seq bigint, previous_hash text, entry_hash text, signature text, key_id text,
-      canonical_version smallint, event_type text, actor_id text, actor_type text, target_id text, target_type text,
-      action text, metadata jsonb, "timestamp" timestamptz, created_at timestamptz, retention_until timestamptz, pii_tagged boolean)`;
+  await tx`create table ${tx(schema)}.audit_events as select * from public.audit_events with no data`;
   await tx`alter table ${tx(schema)}.audit_events enable row level security`;
   await tx`revoke all on ${tx(schema)}.audit_events from public, anon, authenticated`;
+  const canonical = new Set(["timestamp", "created_at", "retention_until"]);
+  const columns = entryColumns.map((c) => canonical.has(c) ? tx`evident.canonical_timestamp(${tx(c)}) as ${tx(c)}` : tx`${tx(c)}`);
+  const list = columns.reduce((all, c, i) => (i === 0 ? c : tx`${all}, ${c}`));
   await tx`
     create view ${tx(schema)}.audit_entries with (security_invoker = true) as
-    select id, organization_id, seq, previous_hash, entry_hash, signature, key_id, canonical_version, event_type,
-      actor_id, actor_type, target_id, target_type, action, metadata,
-      evident.canonical_timestamp("timestamp") as "timestamp", evident.canonical_timestamp(created_at) as created_at,
-      evident.canonical_timestamp(retention_until) as retention_until, pii_tagged,
-      created_at as created_at_instant, "timestamp" as timestamp_instant
+    select ${list}, created_at as created_at_instant, "timestamp" as timestamp_instant
     from ${tx(schema)}.audit_events`;
   await tx`revoke all on ${tx(schema)}.audit_entries from public, anon, authenticated`;
 }
