@@ -7,6 +7,7 @@ import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs
 import path from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { entryColumns } from "../supabase/functions/_shared/trail.ts";
 import { newExportKey, scratchArchive } from "./support/archive.ts";
 import { createMember, createOrganization, keyring, sampleEvent, userToken } from "./support/api.ts";
 import { backfillMonth } from "./support/backfill.ts";
@@ -69,12 +70,11 @@ beforeAll(async () => {
 describe("sealing archives the month's events", () => {
   it("writes every entry once, as evident.audit_entries returns it, in (organization_id, seq) order, with a sha256 file", async () => {
     const lines = readLines(archive, april);
-    const rows = await sql`select id, organization_id, seq, previous_hash, entry_hash, signature, key_id, canonical_version, event_type,
-        actor_id, actor_type, target_id, target_type, action, metadata, "timestamp", created_at, retention_until, pii_tagged
+    const rows = await sql`select ${sql(entryColumns as unknown as string[])}
       from evident.audit_entries where created_at_instant >= '2022-04-01T00:00:00Z' and created_at_instant < '2022-05-01T00:00:00Z'
       order by organization_id, seq`;
     expect(lines).toHaveLength(10);
-    expect(lines.map((l) => JSON.parse(l))).toEqual(rows.map((r) => ({ ...r, seq: Number(r.seq) })));
+    expect(lines.map((l) => JSON.parse(l))).toEqual(rows.map((r) => ({ ...r, seq: Number(r.seq), canonical_version: Number(r.canonical_version) })));
     const sum = readFileSync(`${eventsPath(archive, april)}.sha256`, "utf8");
     expect(sum).toMatch(new RegExp(`^[0-9a-f]{64}  ${april}\\.ndjson\\.gz\\n$`));
   });
