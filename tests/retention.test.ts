@@ -187,6 +187,27 @@ describe("retention refuses each unmet condition, and records the refusal", () =
   });
 });
 
+// Where personal data is kept apart from the signed core (canonical form v2), a hold on the subject
+// of a personal value covers its event, whoever the event's actor and target are. Runs once the
+// personal-data store exists (it is built on another branch).
+const personalStore = (await sql`select to_regclass('evident.personal_data') is not null as exists`)[0].exists as boolean;
+describe.skipIf(!personalStore)("retention with personal data kept apart (canonical form v2)", () => {
+  it("refuses a month whose personal values belong to a held subject", async () => {
+    const support = "./support/personal.ts";
+    const { backfillPersonalMonth } = await import(/* @vite-ignore */ support);
+    const org = await createOrganization(sql, "retention personal");
+    await backfillPersonalMonth(sql, org, "2017-09", [
+      sampleEvent({ actor_id: "moderator-9", target_id: "post-9", personal_data: { reporter_id: { subject_id: "reporter-held", value: "reporter-held" } } }),
+    ], keyring());
+    expect(retention(["check", "--month", "2017-09"]).stdout).toMatch(/met {6}no_legal_hold/);
+    const applied = evident(["holds", "apply", "--org", org, "--subject", "reporter-held", "--reason", "litigation hold", "--json"], env());
+    expect(applied.code, applied.stderr).toBe(0);
+    const check = retention(["check", "--month", "2017-09"]);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toMatch(new RegExp(`NOT MET  no_legal_hold +an active legal hold covers entries of organisation\\(s\\) ${org}`));
+  });
+});
+
 describe("retention drops a month when every condition is met", () => {
   it("checks, then drops the oldest month: the partition goes, the manifest stays as the tombstone, each organisation records it", async () => {
     const check = retention(["check", "--month", "2017-03"]);

@@ -117,15 +117,32 @@ begin
     else pg_catalog.format('%s entries are within retention (the last until %s)', unexpired, earliest_kept) end;
   return next;
 
-  -- A failed lookup raises, and so refuses: it is never read as "no hold".
-  select string_agg(pg_catalog.format('%s', s.organization_id), ', ' order by s.organization_id) into held
-    from (
-      select e.organization_id, array_agg(distinct e.actor_id) || array_agg(distinct e.target_id) as subjects,
-             array_agg(distinct e.target_id) as targets, min(e."timestamp") as lo, max(e."timestamp") as hi
-      from public.audit_events e where e.created_at >= starts and e.created_at < ends
-      group by e.organization_id
-    ) s
-    where evident.active_holds_cover(s.organization_id, s.subjects, s.targets, s.lo, s.hi + interval '1 microsecond');
+  -- A failed lookup raises, and so refuses: it is never read as "no hold". Subjects are the
+  -- events' actors and targets and, where personal data is kept apart from the signed core
+  -- (canonical form v2, evident.personal_data), the subjects of the month's personal values.
+  if pg_catalog.to_regclass('evident.personal_data') is null then
+    select string_agg(pg_catalog.format('%s', s.organization_id), ', ' order by s.organization_id) into held
+      from (
+        select e.organization_id, array_agg(distinct e.actor_id) || array_agg(distinct e.target_id) as subjects,
+               array_agg(distinct e.target_id) as targets, min(e."timestamp") as lo, max(e."timestamp") as hi
+        from public.audit_events e where e.created_at >= starts and e.created_at < ends
+        group by e.organization_id
+      ) s
+      where evident.active_holds_cover(s.organization_id, s.subjects, s.targets, s.lo, s.hi + interval '1 microsecond');
+  else
+    select string_agg(pg_catalog.format('%s', s.organization_id), ', ' order by s.organization_id) into held
+      from (
+        select e.organization_id,
+               array_agg(distinct e.actor_id) || array_agg(distinct e.target_id) || coalesce((
+                 select array_agg(distinct p.subject_id) from evident.personal_data p
+                 where p.organization_id = e.organization_id and p.subject_id is not null
+                   and p.event_created_at >= starts and p.event_created_at < ends), '{}') as subjects,
+               array_agg(distinct e.target_id) as targets, min(e."timestamp") as lo, max(e."timestamp") as hi
+        from public.audit_events e where e.created_at >= starts and e.created_at < ends
+        group by e.organization_id
+      ) s
+      where evident.active_holds_cover(s.organization_id, s.subjects, s.targets, s.lo, s.hi + interval '1 microsecond');
+  end if;
   condition := 'no_legal_hold';
   met := held is null;
   detail := case when met then 'no active legal hold covers its entries' else pg_catalog.format('an active legal hold covers entries of organisation(s) %s', held) end;
