@@ -1,9 +1,12 @@
 // evident <command> [options]. Exit codes: 0 done (or valid), 1 a problem was found, 2 could not run.
+import { archive } from "./commands/archive.ts";
 import { checkpoint } from "./commands/checkpoint.ts";
 import { gdpr } from "./commands/gdpr.ts";
 import { holds } from "./commands/holds.ts";
 import { keys } from "./commands/keys.ts";
 import { maintain } from "./commands/maintain.ts";
+import { rehydrate } from "./commands/rehydrate.ts";
+import { retention } from "./commands/retention.ts";
 import { seal } from "./commands/seal.ts";
 import { sor } from "./commands/sor.ts";
 import { verify } from "./commands/verify.ts";
@@ -19,6 +22,9 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
   holds: { summary: "legal holds: list, apply, release (docs/legal-holds.md)", run: holds },
   keys: { summary: "generate keys, show key ages, record a rotation (docs/runbooks/key-rotation.md)", run: keys },
   seal: { summary: "seal a finished month: verify it, sign its Merkle root, publish the manifest", run: seal },
+  rehydrate: { summary: "restore an archived month into its own schema and verify it against its manifest", run: rehydrate },
+  retention: { summary: "retention check|drop --month: drop an expired, sealed, archived, unheld month (docs/retention.md)", run: retention },
+  archive: { summary: "archive verify: the weekly backup drill over archived months (docs/runbooks/rehydration.md)", run: archive },
   "verify-export": { summary: "check a certified export offline with the export public key; exit 1 if invalid", run: verifyExport },
   sor: { summary: "Statements of Reasons: validate <file>, status, submit, retry --dead-letter, replay <id>", run: sor },
 };

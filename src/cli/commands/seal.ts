@@ -5,6 +5,8 @@
 // and publishes it to the archive folder (EVIDENT_ARCHIVE_DIR, default .evident/archive):
 //   manifests/YYYY-MM.json        {"manifest": <signed payload>, "signature": <base64 Ed25519>}
 //   keys/<signing_key_id>.pem     the public key that verifies it
+//   events/YYYY-MM.ndjson.gz      the month's entries, one per line, and its .sha256 (also written
+//                                 for a month sealed earlier whose events are not archived yet)
 // Exit 0: sealed, or already sealed (never resealed); 1: the month does not verify, refused;
 // 2: could not run (including a month not yet finished).
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -13,8 +15,9 @@ import { checkpointHeads } from "../../../supabase/functions/_shared/checkpoint.
 import { parseArgs } from "node:util";
 import { ExportSigner } from "../../../supabase/functions/_shared/export-key.ts";
 import { Keyring } from "../../../supabase/functions/_shared/keyring.ts";
-import { monthBounds, sealMonth } from "../../../supabase/functions/_shared/seal.ts";
+import { monthBounds, readManifest, sealMonth } from "../../../supabase/functions/_shared/seal.ts";
 import { archiveDir, publishCheckpoint, publishKey } from "../archive.ts";
+import { eventsFile, type WriteOutcome, writeMonthEvents } from "../month-archive.ts";
 import { cliDatabase } from "../database.ts";
 
 export async function seal(args: string[]): Promise<number> {
@@ -46,6 +49,7 @@ export async function seal(args: string[]): Promise<number> {
       },
     });
     if (!values.json && process.stderr.isTTY) process.stderr.write("\r\u001b[2K");
+    let archived: WriteOutcome | undefined;
     if (outcome.status === "sealed") {
       const dir = archiveDir();
       mkdirSync(path.join(dir, "manifests"), { recursive: true });
@@ -59,8 +63,13 @@ export async function seal(args: string[]): Promise<number> {
         for (const signed of run.signed) publishCheckpoint(dir, signed);
         for (const r of run.refused) console.error(`evident seal: not checkpointed: ${r.organization_id} at seq ${r.seq}: ${r.reason}`);
       }
+      archived = await writeMonthEvents(sql, dir, bounds, outcome.manifest);
+    } else if (outcome.status === "already_sealed" && !existsSync(eventsFile(archiveDir(), values.month))) {
+      // A month sealed before its events were archived (or whose archiving was interrupted) gets its copy now.
+      const recorded = await readManifest(sql, bounds.partitionName);
+      if (recorded) archived = await writeMonthEvents(sql, archiveDir(), bounds, recorded.manifest);
     }
-    if (values.json) console.log(JSON.stringify(outcome, null, 2));
+    if (values.json) console.log(JSON.stringify(archived ? { ...outcome, archived } : outcome, null, 2));
     else if (outcome.status === "sealed") {
       console.log(`sealed ${values.month}: ${outcome.manifest.record_count} entries from ${outcome.manifest.organization_roots.length} organisation(s), root ${outcome.manifest.checksum}, signed by ${outcome.manifest.signing_key_id}`);
       console.log(`published to ${path.join(archiveDir(), "manifests", `${values.month}.json`)}`);
@@ -73,6 +82,9 @@ export async function seal(args: string[]): Promise<number> {
       for (const f of outcome.failures) {
         console.log(`  ${f.organization_id}: first failing entry seq ${f.first_failure?.seq} (${f.first_failure?.failures.join(", ")})`);
       }
+    }
+    if (!values.json && archived?.status === "written") {
+      console.log(`archived ${archived.count} entries to ${archived.file} (sha256 ${archived.sha256})`);
     }
     return outcome.status === "sealed" || outcome.status === "already_sealed" ? 0 : outcome.status === "not_finished" ? 2 : 1;
   } finally {

@@ -8,6 +8,7 @@ import { hexToBytes } from "./crypto.ts";
 import { type ExportSigner, verifyExportSignature } from "./export-key.ts";
 import { MerkleTree } from "./merkle/tree.ts";
 import type { Queryable } from "./trail.ts";
+import { retentionBoundary } from "./verify.ts";
 
 export const checkpointVersion = 2;
 
@@ -125,7 +126,17 @@ export async function signCheckpoint(
  */
 export async function checkpointProblem(sql: Queryable, checkpoint: { organization_id: string; seq: number; entry_hash: string; checkpointed_at: string }): Promise<string | undefined> {
   const [row] = await sql`select entry_hash from public.audit_events where organization_id = ${checkpoint.organization_id}::uuid and seq = ${checkpoint.seq}`;
-  if (!row) return `the trail no longer holds entry seq ${checkpoint.seq}, which the checkpoint of ${checkpoint.checkpointed_at} signed: entries were removed`;
+  if (!row) {
+    // Retention may have dropped it: at the tombstone's boundary the recorded hash must be the one
+    // signed; below it, the sealed month (and its archived copy) is what vouches for the entry.
+    const boundary = await retentionBoundary(sql, checkpoint.organization_id);
+    if (boundary && checkpoint.seq < boundary.seq) return undefined;
+    if (boundary && checkpoint.seq === boundary.seq) {
+      return boundary.hash === checkpoint.entry_hash ? undefined
+        : `the retention tombstone records hash ${boundary.hash} at seq ${checkpoint.seq}, but the checkpoint of ${checkpoint.checkpointed_at} signed ${checkpoint.entry_hash}`;
+    }
+    return `the trail no longer holds entry seq ${checkpoint.seq}, which the checkpoint of ${checkpoint.checkpointed_at} signed: entries were removed`;
+  }
   if (row.entry_hash !== checkpoint.entry_hash) {
     return `entry seq ${checkpoint.seq} has hash ${row.entry_hash}, but the checkpoint of ${checkpoint.checkpointed_at} signed ${checkpoint.entry_hash}: the trail was rewritten`;
   }

@@ -133,9 +133,40 @@ export async function monthPass(
     select e.organization_id, e.seq, e.entry_hash
     from unnest(${before.map((f) => f.organization_id)}::uuid[], ${before.map((f) => Number(f.first_seq) - 1)}::bigint[]) as a(organization_id, seq)
     join public.audit_events e on e.organization_id = a.organization_id and e.seq = a.seq`;
+  // An organisation whose previous entries retention dropped continues from the tombstone's boundary.
+  const dropped = before.length === 0 ? [] : await sql`
+    select organization_id, last_seq, last_hash from evident.retention_boundaries(${before.map((f) => f.organization_id)}::uuid[])`;
   for (const f of before) anchors.set(f.organization_id, { seq: Number(f.first_seq) - 1, hash: null });
+  for (const b of dropped) if (anchors.get(b.organization_id)?.seq === Number(b.last_seq)) anchors.set(b.organization_id, { seq: Number(b.last_seq), hash: b.last_hash });
   for (const e of found) anchors.set(e.organization_id, { seq: Number(e.seq), hash: e.entry_hash });
 
+  // One ordered read (keyset pages would each be planned again, and the planner cannot see the
+  // month's bounds).
+  const query = mode === "full"
+    ? sql`select ${sql(entryColumns as unknown as string[])} from evident.audit_entries
+        where created_at_instant >= ${bounds.start}::text::timestamptz and created_at_instant < ${bounds.end}::text::timestamptz
+        order by organization_id, seq`
+    : sql`select organization_id, seq, id, previous_hash, entry_hash, signature, key_id from public.audit_events
+        where ${inMonth} order by organization_id, seq`;
+  return await monthPassOver(query.cursor(5000), (organizationId) => anchors.get(organizationId) ?? { seq: 0, hash: null }, keyring, mode, onProgress);
+}
+
+/** Where an organisation's chain enters a month, given its first entry there. */
+export type MonthAnchor = (organizationId: string, first: Record<string, unknown>) => { seq: number; hash: string | null };
+
+/**
+ * The pass itself, over any source of the month's rows in (organization_id, seq) order: the live
+ * trail (monthPass), an archived copy read from its file, or a rehydrated copy in its own schema.
+ * The next batch is asked for before this one is hashed, so the source produces rows while we
+ * work; at most two batches are held.
+ */
+export async function monthPassOver(
+  source: AsyncIterable<Array<Record<string, unknown>>>,
+  anchorFor: MonthAnchor,
+  keyring: Keyring,
+  mode: "links" | "full",
+  onProgress?: (n: number) => void,
+): Promise<MonthPass> {
   const all = new MerkleRoot();
   const roots: OrganizationRoot[] = [];
   const failures: ChainSummary[] = [];
@@ -153,16 +184,7 @@ export async function monthPass(
       last_hash: current.lastHash,
     });
   };
-  // One ordered read (keyset pages would each be planned again, and the planner cannot see the
-  // month's bounds). The next batch is asked for before this one is hashed, so the database
-  // produces rows while we work; at most two batches are held.
-  const query = mode === "full"
-    ? sql`select ${sql(entryColumns as unknown as string[])} from evident.audit_entries
-        where created_at_instant >= ${bounds.start}::text::timestamptz and created_at_instant < ${bounds.end}::text::timestamptz
-        order by organization_id, seq`
-    : sql`select organization_id, seq, id, previous_hash, entry_hash, signature, key_id from public.audit_events
-        where ${inMonth} order by organization_id, seq`;
-  const batches = query.cursor(5000)[Symbol.asyncIterator]();
+  const batches = source[Symbol.asyncIterator]();
   let next = batches.next();
   for (;;) {
     const { value: rows, done } = await next;
@@ -174,8 +196,7 @@ export async function monthPass(
       let group = current;
       if (!group || group.verifier.organizationId !== organizationId) {
         close();
-        const anchor = anchors.get(organizationId) ?? { seq: 0, hash: null };
-        group = current = { verifier: new ChainVerifier(organizationId, keyring, anchor), tree: new MerkleRoot(), first: Number(row.seq), last: 0, lastHash: "" };
+        group = current = { verifier: new ChainVerifier(organizationId, keyring, anchorFor(organizationId, row)), tree: new MerkleRoot(), first: Number(row.seq), last: 0, lastHash: "" };
       }
       if (mode === "full") group.verifier.push(toEntry(row));
       else group.verifier.pushLink({ ...row, seq: Number(row.seq) } as ChainLink);
@@ -191,31 +212,17 @@ export async function monthPass(
   return { recordCount: all.size, checksum: Buffer.from(all.root()).toString("hex"), roots, failures };
 }
 
-export type SealedMonthCheck =
-  | { status: "not_sealed" }
-  | { status: "checked"; valid: boolean; problems: string[]; entry_failures: ChainSummary[]; manifest: ManifestPayload };
-
 /**
- * Re-verifies a sealed month against its manifest: the manifest's signature, every entry, and the
- * roots and counts recomputed from the rows. Records the outcome on the manifest (verified or
- * tampered).
+ * What disagrees between a signed manifest and a pass over the month's entries (live, archived or
+ * rehydrated): the manifest's signature and every organisation's statement, every failing entry,
+ * the record count, the month's root and each organisation's root, range and last hash.
  */
-export async function verifySealedMonth(
-  sql: Queryable,
-  bounds: MonthBounds,
-  keyring: Keyring,
-  publicKeyPem: string,
-): Promise<SealedMonthCheck> {
-  const sealed = await readManifest(sql, bounds.partitionName);
-  if (!sealed) return { status: "not_sealed" };
-  const { manifest, signature } = sealed;
+export function manifestProblems(manifest: ManifestPayload, signature: string, publicKeyPem: string, now: MonthPass): string[] {
   const problems: string[] = [];
   if (!verifyExportSignature(manifestBytes(manifest), signature, publicKeyPem)) {
     problems.push(`the manifest's signature does not verify with the public key (key id ${manifest.signing_key_id})`);
   }
-  const now = await monthPass(sql, bounds, keyring, "full");
-  const entryFailures = now.failures;
-  for (const f of entryFailures) {
+  for (const f of now.failures) {
     problems.push(`organization ${f.organization_id}: entry seq ${f.first_failure?.seq} fails (${f.first_failure?.failures.join(", ")})`);
   }
   if (now.recordCount !== manifest.record_count) problems.push(`the month holds ${now.recordCount} entries, the manifest ${manifest.record_count}`);
@@ -237,6 +244,35 @@ export async function verifySealedMonth(
     sealedRoots.delete(root.organization_id);
   }
   for (const missing of sealedRoots.keys()) problems.push(`organization ${missing}'s sealed entries are gone`);
+  return problems;
+}
+
+export type SealedMonthCheck =
+  | { status: "not_sealed" }
+  | { status: "dropped"; dropped_at: string; archive_sha256: string }
+  | { status: "checked"; valid: boolean; problems: string[]; entry_failures: ChainSummary[]; manifest: ManifestPayload };
+
+/**
+ * Re-verifies a sealed month against its manifest: the manifest's signature, every entry, and the
+ * roots and counts recomputed from the rows. Records the outcome on the manifest (verified or
+ * tampered).
+ */
+export async function verifySealedMonth(
+  sql: Queryable,
+  bounds: MonthBounds,
+  keyring: Keyring,
+  publicKeyPem: string,
+): Promise<SealedMonthCheck> {
+  const sealed = await readManifest(sql, bounds.partitionName);
+  if (!sealed) return { status: "not_sealed" };
+  // A month retention dropped is checked in its archive (evident archive verify), not here.
+  const [tombstone] = await sql`select evident.canonical_timestamp(dropped_at) as dropped_at, archive_sha256
+    from evident.retention_tombstones where partition_name = ${bounds.partitionName}`;
+  if (tombstone) return { status: "dropped", dropped_at: tombstone.dropped_at, archive_sha256: tombstone.archive_sha256 };
+  const { manifest, signature } = sealed;
+  const now = await monthPass(sql, bounds, keyring, "full");
+  const entryFailures = now.failures;
+  const problems = manifestProblems(manifest, signature, publicKeyPem, now);
   const valid = problems.length === 0;
   await sql`select evident.record_manifest_verification(${bounds.partitionName}, ${valid})`;
   return { status: "checked", valid, problems, entry_failures: entryFailures, manifest };

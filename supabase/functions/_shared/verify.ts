@@ -28,13 +28,15 @@ export async function verifyOrganization(
   options: VerifyOptions = {},
 ): Promise<ChainSummary> {
   const pageSize = options.pageSize ?? 5000;
-  let start = { seq: 0, hash: null as string | null };
+  // Months dropped by retention leave a tombstone recording where the chain continues: the walk
+  // starts there rather than at genesis (docs/retention.md).
+  let start = await retentionBoundary(sql, organizationId) ?? { seq: 0, hash: null as string | null };
   if (options.from) {
     const [anchor] = await sql`
       select seq, entry_hash from public.audit_events
       where organization_id = ${organizationId}::uuid and created_at < ${options.from}::text::timestamptz
       order by seq desc limit 1`;
-    if (anchor) start = { seq: Number(anchor.seq), hash: anchor.entry_hash };
+    if (anchor && Number(anchor.seq) > start.seq) start = { seq: Number(anchor.seq), hash: anchor.entry_hash };
   }
   const verifier = new ChainVerifier(organizationId, keyring, start);
   const page = (afterSeq: number) => sql`
@@ -58,6 +60,12 @@ export async function verifyOrganization(
     options.onProgress?.(organizationId, verifier.summary().checked);
   }
   return verifier.summary();
+}
+
+/** Where the organisation's chain continues after the months retention dropped, if any were. */
+export async function retentionBoundary(sql: Queryable, organizationId: string): Promise<{ seq: number; hash: string } | undefined> {
+  const [b] = await sql`select last_seq, last_hash from evident.retention_boundaries(array[${organizationId}::uuid])`;
+  return b ? { seq: Number(b.last_seq), hash: b.last_hash } : undefined;
 }
 
 export interface HeadCheck {

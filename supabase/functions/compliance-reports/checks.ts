@@ -1,6 +1,7 @@
 // The checks behind every status a compliance report prints. Each one reads the trail (or what
 // sealing and checkpoints stored about it), decides PASS or FAIL, and says why. Nothing here
 // returns a status it did not compute: a check that cannot run throws, and the request fails.
+import { checkpointProblem } from "../_shared/checkpoint.ts";
 import { type Hold, holdColumns } from "../_shared/holds.ts";
 import { hexToBytes } from "../_shared/crypto.ts";
 import type { Keyring } from "../_shared/keyring.ts";
@@ -82,6 +83,8 @@ async function sealedMonths(sql: Queryable, organizationId: string): Promise<Sea
       coalesce(s.last_verified_at < now() - make_interval(days => ${verificationOverdueDays}), true) as overdue
     from transparency.sealed_roots r join transparency.sealed_months s using (partition_name)
     where r.organization_id = ${organizationId}::uuid
+      -- A month retention dropped is checked in its archive (the backup drill), not in the trail.
+      and not exists (select 1 from evident.retention_tombstones t where t.partition_name = s.partition_name)
     order by s.month_start`;
   return rows.map((r) => ({
     partition_name: r.partition_name, month_start: r.month_start, month_end: r.month_end,
@@ -339,7 +342,32 @@ export async function checkpointHolds(sql: Queryable, organizationId: string): P
     order by c.seq desc limit 1`;
   if (!cp) return { ok: true, reason: "no checkpoint recorded yet", checkpoint: null };
   const checkpoint = { seq: Number(cp.seq), entry_hash: cp.entry_hash, checkpointed_at: cp.checkpointed_at };
-  if (cp.trail_hash === null) return { ok: false, reason: `the checkpoint at seq ${cp.seq} names an entry the trail no longer holds`, checkpoint };
+  if (cp.trail_hash === null) {
+    // An entry retention dropped is vouched for by its sealed month and the tombstone's boundary.
+    const problem = await checkpointProblem(sql, { organization_id: organizationId, ...checkpoint });
+    if (!problem) return { ok: true, reason: `the newest checkpoint (seq ${cp.seq}) lies within months retention dropped, and matches their tombstone`, checkpoint };
+    return { ok: false, reason: `the checkpoint at seq ${cp.seq} names an entry the trail no longer holds`, checkpoint };
+  }
   if (cp.trail_hash !== cp.entry_hash) return { ok: false, reason: `the entry at seq ${cp.seq} no longer has the hash its checkpoint signed`, checkpoint };
   return { ok: true, reason: `the newest checkpoint (seq ${cp.seq}) matches the trail`, checkpoint };
+}
+
+/**
+ * The newest backup-verification drill recorded for the organisation (`evident archive verify
+ * --record`, the weekly drill of docs/runbooks/rehydration.md): a drill that failed fails backup
+ * integrity until a later one passes. No drill recorded yet is reported, not failed.
+ */
+export async function backupDrill(sql: Queryable, organizationId: string): Promise<{ ok: boolean; reason: string; drill: unknown }> {
+  const [d] = await sql`
+    select seq, evident.canonical_timestamp(created_at) as verified_at, metadata from public.audit_events
+    where organization_id = ${organizationId}::uuid and event_type = 'backup_verified'
+    order by seq desc limit 1`;
+  if (!d) return { ok: true, reason: "no backup-verification drill recorded yet", drill: null };
+  const months = Array.isArray(d.metadata.months_checked) ? d.metadata.months_checked as string[] : [];
+  const failed = Array.isArray(d.metadata.months_failed) ? d.metadata.months_failed as string[] : [];
+  const drill = { seq: Number(d.seq), verified_at: d.verified_at, valid: d.metadata.valid === true, months_checked: months, months_failed: failed };
+  if (!drill.valid) {
+    return { ok: false, reason: `the backup-verification drill of ${d.verified_at} failed for ${failed.join(", ") || "the archive"}`, drill };
+  }
+  return { ok: true, reason: `the backup-verification drill of ${d.verified_at} restored and verified ${months.length} archived month(s)`, drill };
 }

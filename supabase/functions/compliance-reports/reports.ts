@@ -6,6 +6,7 @@ import type { Queryable } from "../_shared/trail.ts";
 import {
   accessFigures,
   accessReviewControl,
+  backupDrill,
   checkpointHolds,
   type Control,
   leastPrivilege,
@@ -193,12 +194,13 @@ export async function quarterlyAssessment(
   //    tampered or overdue; the newest signed checkpoint still names an entry the trail holds.
   const manifests = await manifestFreshness(sql, organizationId);
   const checkpoint = await checkpointHolds(sql, organizationId);
+  const drill = await backupDrill(sql, organizationId);
 
   const findings = {
     integrity_status: (integrityFailed.length === 0 ? "PASS" : "FAIL") as Status,
     retention_compliance: (retention.expired_events - retention.held_expired_events === 0 ? "PASS" : "FAIL") as Status,
     access_control: (review.status === "PASS" && privileges.status === "PASS" ? "PASS" : "FAIL") as Status,
-    backup_integrity: (manifests.status === "PASS" && checkpoint.ok ? "PASS" : "FAIL") as Status,
+    backup_integrity: (manifests.status === "PASS" && checkpoint.ok && drill.ok ? "PASS" : "FAIL") as Status,
   };
   const reasons = {
     integrity_status: integrityFailed.length === 0
@@ -210,8 +212,8 @@ export async function quarterlyAssessment(
       (retention.held_expired_events > 0 ? `; ${retention.held_expired_events} expired events are kept under ${retention.active_legal_holds.length} active legal hold(s)` : ""),
     access_control: [review, privileges].filter((c) => c.status === "FAIL").map((c) => c.reason).join("; ") ||
       `${review.reason}; ${privileges.reason}`,
-    backup_integrity: [manifests.status === "FAIL" ? manifests.reason : "", checkpoint.ok ? "" : checkpoint.reason].filter(Boolean).join("; ") ||
-      `${manifests.reason}; ${checkpoint.reason}`,
+    backup_integrity: [manifests.status === "FAIL" ? manifests.reason : "", checkpoint.ok ? "" : checkpoint.reason, drill.ok ? "" : drill.reason].filter(Boolean).join("; ") ||
+      `${manifests.reason}; ${checkpoint.reason}; ${drill.reason}`,
   };
 
   const recommendations: string[] = [];
@@ -224,6 +226,7 @@ export async function quarterlyAssessment(
   if (review.status === "FAIL") recommendations.push(`Review the reads recorded without a purpose or verified permission: ${review.reason}.`);
   if (access.refused_requests > 0) recommendations.push(`Review the ${access.refused_requests} refused requests this quarter and who made them.`);
   if (manifests.status === "FAIL") recommendations.push(`Seal and verify finished months: ${manifests.reason}.`);
+  if (!drill.ok) recommendations.push(`Restore the failed months from an intact copy and run the drill again: ${drill.reason} (docs/runbooks/rehydration.md).`);
   if (!checkpoint.ok) recommendations.push(`The newest checkpoint no longer matches the trail: ${checkpoint.reason}; compare with the archive.`);
   if (recommendations.length === 0) recommendations.push("No findings. Keep running the daily verification, the monthly seal and this quarterly self-assessment.");
 

@@ -14,6 +14,7 @@ export const reservedEventTypes = new Set([
   "audit_access", "audit_verification", "key_rotated", "authority_data_request", "sor_submitted", "compliance_audit_completed", "access_refused",
   "legal_hold",
   "gdpr_erasure", "gdpr_anonymisation",
+  "backup_verified", "retention_action",
 ]);
 
 export const maxPersonalValues = 32;
