@@ -288,6 +288,26 @@ describe("retention drops a month when every condition is met", () => {
     expect(rows[0][header.indexOf("seq")]).toBe("6");
   });
 
+  it("erases the dropped month's personal values with it, each row naming the retention event", async () => {
+    const support = "./support/personal.ts";
+    const { backfillPersonalMonth } = await import(/* @vite-ignore */ support);
+    const org = await createOrganization(sql, "retention personal, dropped");
+    await backfillPersonalMonth(sql, org, "2016-02", [
+      sampleEvent({ retention_until: expired, personal_data: { reporter_id: { subject_id: "reporter-1", value: "reporter-1" } } }),
+      sampleEvent({ retention_until: expired, personal_data: { ip: { subject_id: "reporter-2", value: "192.0.2.7" }, note: { subject_id: "reporter-2", value: "free text" } } }),
+    ], keyring());
+    expect(evident(["seal", "--month", "2016-02"], env()).code).toBe(0);
+    const run = retention(["drop", "--month", "2016-02"]);
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    const [event] = await sql`select id, metadata from public.audit_events where organization_id = ${org} and event_type = 'retention_action'`;
+    expect(event.metadata).toMatchObject({ outcome: "dropped", entries: 2, personal_values_erased: 3 });
+    const rows = await sql`select value, subject_id, nonce, erasure, erasure_event_id from evident.personal_data where organization_id = ${org}`;
+    expect(rows).toHaveLength(3);
+    expect(rows.every((r) => r.value === null && r.subject_id === null && r.nonce === null && r.erasure === "erased" && r.erasure_event_id === event.id)).toBe(true);
+    const verify = evident(["verify", "--org", org], env({ AUDIT_PII_COMMITMENT_KEY: testStack.piiCommitmentKey }));
+    expect(verify.code, verify.stderr + verify.stdout).toBe(0);
+  });
+
   it("still restores a dropped month from its archive", async () => {
     const run = evident(["rehydrate", "--month", "2017-03", "--archive", archive], env());
     expect(run.code, run.stderr + run.stdout).toBe(0);

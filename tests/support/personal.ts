@@ -26,7 +26,7 @@ export async function backfillPersonalMonth(sql: postgres.Sql, organizationId: s
       id: crypto.randomUUID(), organization_id: organizationId, seq, previous_hash: previous, key_id: ring.activeKeyId,
       event_type: event.event_type, actor_id: event.actor_id, actor_type: event.actor_type, target_id: event.target_id,
       target_type: event.target_type, action: event.action, metadata: event.metadata,
-      timestamp: event.timestamp ?? createdAt, created_at: createdAt, retention_until: addYears(createdAt, 7),
+      timestamp: event.timestamp ?? createdAt, created_at: createdAt, retention_until: event.retention_until ?? addYears(createdAt, 7),
       pii_tagged: event.pii_tagged ?? false,
     } as Parameters<typeof sealEntry>[0];
     if (event.personal_data) {

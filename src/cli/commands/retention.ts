@@ -70,17 +70,32 @@ export async function retention(args: string[]): Promise<number> {
       return 1;
     }
     const dropped = await sql.begin(async (tx) => {
+      // The month's personal values (canonical form v2 keeps them outside the entries) go with it.
+      const personal = new Map((await tx`
+        select organization_id, count(*)::int as n from evident.personal_data
+        where event_created_at >= ${bounds.start}::text::timestamptz and event_created_at < ${bounds.end}::text::timestamptz
+          and erased_at is null
+        group by 1`).map((r) => [r.organization_id as string, r.n as number]));
       // The events first: an organisation whose newest entry is in this month must have a head
       // the trail still holds once the month is gone. They link to the month's last entries,
       // which the tombstone records as the boundary.
       await tx`set local role evident_writer`;
       for (const org of organizations) {
-        await appendEvents(tx as unknown as Parameters<typeof appendEvents>[0], org.organization_id, [retentionEvent(actor, bounds, org.organization_id, {
+        const erased = personal.get(org.organization_id) ?? 0;
+        const [event] = await appendEvents(tx as unknown as Parameters<typeof appendEvents>[0], org.organization_id, [retentionEvent(actor, bounds, org.organization_id, {
           outcome: "dropped",
           entries: org.count,
           boundary: { last_seq: org.last_seq, last_hash: org.last_hash },
           archive_sha256: sha256,
+          personal_values_erased: erased,
         })], keyring);
+        if (erased > 0) {
+          await tx`
+            update evident.personal_data
+            set value = null, subject_id = null, nonce = null, erased_at = now(), erasure = 'erased', erasure_event_id = ${event.id}::uuid
+            where organization_id = ${org.organization_id}::uuid and erased_at is null
+              and event_created_at >= ${bounds.start}::text::timestamptz and event_created_at < ${bounds.end}::text::timestamptz`;
+        }
       }
       await tx`reset role`;
       const [{ n }] = await tx`select evident.retention_drop_month(${bounds.startDate}::date, ${sha256!}, ${actor}) as n`;
