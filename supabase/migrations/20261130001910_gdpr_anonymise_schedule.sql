@@ -14,26 +14,13 @@ language plpgsql
 security invoker
 set search_path = ''
 as $$
-declare
-  command text;
 begin
   if function_url is null or function_url !~ '^https?://[^\s''"]+/functions/v1/gdpr/anonymise$' then
     raise exception using errcode = '22023',
       message = format('function_url must be the gdpr function''s anonymise URL (https://<project-ref>.supabase.co/functions/v1/gdpr/anonymise), not %s', function_url);
   end if;
-  if not exists (select 1 from pg_catalog.pg_extension where extname = 'pg_cron')
-     or not exists (select 1 from pg_catalog.pg_extension where extname = 'pg_net') then
-    return 'pg_cron and pg_net are not both installed: run `npx evident gdpr anonymise` daily from an external scheduler, or POST to gdpr/anonymise as the service role';
-  end if;
-  if not exists (select 1 from pg_catalog.pg_extension where extname = 'supabase_vault') then
-    return 'Supabase Vault is not installed: the job needs the service-role key from vault.decrypted_secrets';
-  end if;
-  command := format(
-    $cmd$select net.http_post(url := %L, headers := jsonb_build_object('Content-Type', 'application/json', 'Authorization', 'Bearer ' || (select decrypted_secret from vault.decrypted_secrets where name = %L)), body := '{}'::jsonb, timeout_milliseconds := 300000)$cmd$,
-    function_url, key_secret_name);
-  -- cron.schedule(name, ...) replaces a job of the same name, so this is idempotent.
-  execute 'select cron.schedule($1, $2, $3)' using 'evident-gdpr-anonymise', every, command;
-  return format('scheduled evident-gdpr-anonymise (%s) calling %s with the key in vault secret %s', every, function_url, key_secret_name);
+  return evident.schedule_function_call('evident-gdpr-anonymise', function_url, '{}', every, key_secret_name, 300000,
+    'pg_cron and pg_net are not both installed: run `npx evident gdpr anonymise` daily from an external scheduler, or POST to gdpr/anonymise as the service role');
 end
 $$;
 comment on function evident.schedule_gdpr_anonymise(text, text, text) is
