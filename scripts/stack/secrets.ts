@@ -16,6 +16,9 @@ export function generateLocalSecrets(): Record<string, string> {
   };
 }
 
+/** Function settings with no local default, handed to the functions only when set. */
+export const optionalFunctionVariables = ["AUDIT_EXPORT_RETIRED_PUBLIC_KEYS", "DSA_TDB_URL", "DSA_TDB_TOKEN"];
+
 export function loadLocalSecrets(): Record<string, string> {
   if (!existsSync(localSecretsFile)) {
     mkdirSync(stateDir, { recursive: true });
@@ -28,7 +31,8 @@ export function loadLocalSecrets(): Record<string, string> {
     Object.assign(stored, Object.fromEntries(missing));
     writeFileSync(localSecretsFile, formatEnv(stored), { mode: 0o600 });
   }
-  // Variables set in the environment win, so a developer can try production-like keys locally.
-  for (const name of Object.keys(stored)) if (process.env[name]) stored[name] = process.env[name]!;
+  // Variables set in the environment win, so a developer can try production-like keys locally;
+  // optional ones (no local default) pass through when set.
+  for (const name of [...Object.keys(stored), ...optionalFunctionVariables]) if (process.env[name]) stored[name] = process.env[name]!;
   return stored;
 }
