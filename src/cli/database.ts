@@ -2,7 +2,11 @@ import postgres from "postgres";
 
 /** The database the CLI works on: DB_URL (the name `npm run status` prints) or DATABASE_URL. */
 export function cliDatabase(): postgres.Sql {
+  return postgres(cliDatabaseUrl(), { max: 1, onnotice: () => {}, connect_timeout: 10 });
+}
+
+export function cliDatabaseUrl(): string {
   const url = process.env.DB_URL || process.env.DATABASE_URL;
   if (!url) throw new Error("set DB_URL (or DATABASE_URL) to the database's connection string");
-  return postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  return url;
 }

@@ -1,10 +1,11 @@
-// evident verify [--org <uuid>] [--from <timestamp>] [--to <timestamp>] [--archive <dir>] [--json]
+// evident verify [--org <uuid>] [--from <timestamp>] [--to <timestamp>] [--archive <dir>] [--jobs <n>] [--json]
 // evident verify --month YYYY-MM [--public-key <file.pem>] [--json]
 // Recomputes every entry's hash and signature and every link, organisation by organisation,
 // streaming a page at a time. Without --to it also checks that the trail ends at the persisted
 // chain head, and that it still holds the entry its latest signed checkpoint names (in the database,
 // and with --archive also the archived one, whose signature is checked: a deleted tail with a
-// rewound head is otherwise invisible). Exit 0: valid; 1: tampering found, with the
+// rewound head is otherwise invisible). A long trail is verified by --jobs worker threads (default:
+// one per core), each over its own connection (src/cli/verify/parallel.ts). Exit 0: valid; 1: tampering found, with the
 // first failing entry and the count of each kind; 2: could not run.
 // With --month: re-verifies a sealed month against its manifest (signature, entries, roots) and
 // records the outcome on it (verified or tampered). The public key comes from --public-key, or is
@@ -13,7 +14,8 @@
 import { parseArgs } from "node:util";
 import { Keyring } from "../../../supabase/functions/_shared/keyring.ts";
 import { canonicalTimestamp } from "../../../supabase/functions/_shared/time.ts";
-import { checkHead, verifyOrganization } from "../../../supabase/functions/_shared/verify.ts";
+import { checkHead } from "../../../supabase/functions/_shared/verify.ts";
+import { defaultJobs, verifyOrganizationInParallel } from "../verify/parallel.ts";
 import { readFileSync } from "node:fs";
 import {
   checkpointBytes,
@@ -26,7 +28,7 @@ import type { Queryable } from "../../../supabase/functions/_shared/trail.ts";
 import { latestArchivedCheckpoint } from "../archive.ts";
 import { ExportSigner } from "../../../supabase/functions/_shared/export-key.ts";
 import { monthBounds, verifySealedMonth } from "../../../supabase/functions/_shared/seal.ts";
-import { cliDatabase } from "../database.ts";
+import { cliDatabase, cliDatabaseUrl } from "../database.ts";
 import { progress } from "../progress.ts";
 import { checkPersonalData, CommitmentKey, commitmentKeyVariable, type PersonalCheck } from "../../../supabase/functions/_shared/personal.ts";
 
@@ -40,10 +42,13 @@ export async function verify(args: string[]): Promise<number> {
       month: { type: "string" },
       archive: { type: "string" },
       "public-key": { type: "string" },
+      jobs: { type: "string" },
       json: { type: "boolean", default: false },
     },
     strict: true,
   });
+  const jobs = values.jobs === undefined ? defaultJobs() : Number(values.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new Error(`--jobs ${values.jobs} is not a whole number from 1 to 64`);
   const from = values.from === undefined ? undefined : canonicalTimestamp(values.from);
   const to = values.to === undefined ? undefined : canonicalTimestamp(values.to);
   if (values.from !== undefined && !from) throw new Error(`--from ${values.from} is not an ISO 8601 timestamp with an offset`);
@@ -77,10 +82,15 @@ export async function verify(args: string[]): Promise<number> {
     for (const organizationId of organizations) {
       const [{ total }] = await sql`select coalesce(max(seq), 0)::bigint as total from evident.chain_heads where organization_id = ${organizationId}::uuid`;
       const bar = progress(`verifying ${organizationId}`, Number(total), values.json);
-      const summary = await verifyOrganization(sql, organizationId, keyring, {
+      const started = performance.now();
+      const summary = await verifyOrganizationInParallel(sql, organizationId, {
+        dbUrl: cliDatabaseUrl(),
+        signingKeys: process.env.AUDIT_SIGNING_KEYS!,
+        jobs,
         from, to,
         onProgress: (_, checked) => bar.update(checked),
       });
+      const elapsed_ms = Math.round(performance.now() - started);
       bar.done();
       const head = to === undefined ? await checkHead(sql, summary) : undefined;
       const checkpoint_problems = to === undefined
@@ -91,6 +101,7 @@ export async function verify(args: string[]): Promise<number> {
         : null;
       reports.push({
         ...summary,
+        elapsed_ms,
         valid: summary.valid && (head?.matches ?? true) && checkpoint_problems.length === 0 && (personal_data?.problems.length ?? 0) === 0,
         ...(head ? { head } : {}),
         checkpoint_problems,

@@ -1,7 +1,7 @@
 // Verifying stored trails: streams each organisation's entries in seq order through a
 // ChainVerifier, a page at a time, so memory stays flat however long the trail is. Shared by the
-// CLI and (later) the audit-verify function.
-import { ChainVerifier, type ChainSummary, type EntryVerdict } from "./chain.ts";
+// CLI, the audit-verify function, certified exports and the compliance reports.
+import { ChainVerifier, type ChainSummary } from "./chain.ts";
 import type { Keyring } from "./keyring.ts";
 import { entryColumns, toEntry, type Queryable } from "./trail.ts";
 
@@ -11,10 +11,14 @@ export interface VerifyOptions {
   /** Only entries created before this instant. */
   to?: string;
   pageSize?: number;
-  /** Called after every page with the entries checked so far for this organisation. */
+  /** Called after every page with the entries checked so far in this walk. */
   onProgress?: (organizationId: string, checked: number) => void;
-  /** Called for every entry that fails a check. */
-  onFailure?: (verdict: EntryVerdict) => void;
+}
+
+/** Where a walk starts: the entry before the first one it checks (seq 0 and no hash at genesis). */
+export interface ChainAnchor {
+  seq: number;
+  hash: string | null;
 }
 
 /**
@@ -27,21 +31,44 @@ export async function verifyOrganization(
   keyring: Keyring,
   options: VerifyOptions = {},
 ): Promise<ChainSummary> {
-  const pageSize = options.pageSize ?? 5000;
-  // Months dropped by retention leave a tombstone recording where the chain continues: the walk
-  // starts there rather than at genesis (docs/retention.md).
-  let start = await retentionBoundary(sql, organizationId) ?? { seq: 0, hash: null as string | null };
-  if (options.from) {
+  return await verifyEntries(sql, organizationId, keyring, await walkStart(sql, organizationId, options.from), options);
+}
+
+/**
+ * Where a verification of the organisation's trail (from `from`, if given) starts. Months dropped
+ * by retention leave a tombstone recording where the chain continues: the walk starts there rather
+ * than at genesis (docs/retention.md).
+ */
+export async function walkStart(sql: Queryable, organizationId: string, from?: string): Promise<ChainAnchor> {
+  let start: ChainAnchor = await retentionBoundary(sql, organizationId) ?? { seq: 0, hash: null };
+  if (from) {
     const [anchor] = await sql`
       select seq, entry_hash from public.audit_events
-      where organization_id = ${organizationId}::uuid and created_at < ${options.from}::text::timestamptz
+      where organization_id = ${organizationId}::uuid and created_at < ${from}::text::timestamptz
       order by seq desc limit 1`;
     if (anchor && Number(anchor.seq) > start.seq) start = { seq: Number(anchor.seq), hash: anchor.entry_hash };
   }
+  return start;
+}
+
+/**
+ * Checks the organisation's entries after `start` (through seq `through`, when given) in seq
+ * order, the first one against `start`. Parallel verification (src/cli/parallel-verify.ts) runs
+ * this over consecutive seq ranges and joins the results.
+ */
+export async function verifyEntries(
+  sql: Queryable,
+  organizationId: string,
+  keyring: Keyring,
+  start: ChainAnchor,
+  options: VerifyOptions & { through?: number } = {},
+): Promise<ChainSummary> {
+  const pageSize = options.pageSize ?? 5000;
   const verifier = new ChainVerifier(organizationId, keyring, start);
   const page = (afterSeq: number) => sql`
     select ${sql(entryColumns as unknown as string[])} from evident.audit_entries
     where organization_id = ${organizationId}::uuid and seq > ${afterSeq}
+      ${options.through === undefined ? sql`` : sql`and seq <= ${options.through}`}
       ${options.from ? sql`and created_at_instant >= ${options.from}::text::timestamptz` : sql``}
       ${options.to ? sql`and created_at_instant < ${options.to}::text::timestamptz` : sql``}
     order by seq
@@ -53,10 +80,7 @@ export async function verifyOrganization(
     const rows: Array<Record<string, unknown>> = await next;
     if (rows.length === 0) break;
     next = rows.length < pageSize ? undefined : page(Number(rows[rows.length - 1].seq));
-    for (const row of rows) {
-      const verdict = verifier.push(toEntry(row));
-      if (verdict.failures.length > 0) options.onFailure?.(verdict);
-    }
+    for (const row of rows) verifier.push(toEntry(row));
     options.onProgress?.(organizationId, verifier.summary().checked);
   }
   return verifier.summary();

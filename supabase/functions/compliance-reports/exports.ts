@@ -9,7 +9,7 @@ import type { Sql } from "../_shared/db.ts";
 import type { Keyring } from "../_shared/keyring.ts";
 import { toReadEntry } from "../_shared/audited-read.ts";
 import { entryColumns, type StoredEntry, toEntry } from "../_shared/trail.ts";
-import { retentionBoundary } from "../_shared/verify.ts";
+import { walkStart } from "../_shared/verify.ts";
 
 const pageSize = 1000;
 const encoder = new TextEncoder();
@@ -113,14 +113,7 @@ export function evidenceCsv(sql: Sql, options: CsvOptions): Promise<ReadableStre
     sql,
     async (tx) => {
       // A period that starts mid-chain is anchored on the entry before it, as verifyOrganization does.
-      let start = await retentionBoundary(tx, options.organizationId) ?? { seq: 0, hash: null as string | null };
-      if (options.start) {
-        const [anchor] = await tx`
-          select seq, entry_hash from public.audit_events
-          where organization_id = ${options.organizationId}::uuid and created_at < ${options.start}::text::timestamptz
-          order by seq desc limit 1`;
-        if (anchor && Number(anchor.seq) > start.seq) start = { seq: Number(anchor.seq), hash: anchor.entry_hash };
-      }
+      const start = await walkStart(tx, options.organizationId, options.start);
       verifier = new ChainVerifier(options.organizationId, options.keyring, start);
       return undefined;
     },
