@@ -1,12 +1,35 @@
 // The signing keys: parsed strictly, never printed, and the audit-events function refuses to start
 // without a usable one (checked by starting the real function under Deno).
 import { spawnSync } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { inspect } from "node:util";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { bin, repoRoot } from "../scripts/stack/config.ts";
+import { HmacSha256 } from "../supabase/functions/_shared/crypto.ts";
 import { Keyring } from "../supabase/functions/_shared/keyring.ts";
 
 const secret = "s3cret-material-that-is-long-enough-0123456789";
+
+describe("HmacSha256", () => {
+  it("is node:crypto's createHmac, byte for byte, for any key and message", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 200 }), fc.uint8Array({ minLength: 0, maxLength: 300 }), (key, message) => {
+        const expected = createHmac("sha256", key).update(message).digest("hex");
+        expect(Buffer.from(new HmacSha256(key).mac(message)).toString("hex")).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("matches RFC 4231 test case 2 and test case 6 (a key longer than a block)", () => {
+    const mac = (key: Uint8Array, text: string) => Buffer.from(new HmacSha256(key).mac(new TextEncoder().encode(text))).toString("hex");
+    expect(mac(new TextEncoder().encode("Jefe"), "what do ya want for nothing?"))
+      .toBe("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    expect(mac(new Uint8Array(131).fill(0xaa), "Test Using Larger Than Block-Size Key - Hash Key First"))
+      .toBe("60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  });
+});
 
 describe("Keyring.parse", () => {
   it("accepts several keys and signs with the active one", () => {

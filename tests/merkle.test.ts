@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { emptyRoot, leafHash, nodeHash, splitPoint } from "../supabase/functions/_shared/merkle/hash.ts";
-import { merkleRoot, MerkleRoot } from "../supabase/functions/_shared/merkle/root.ts";
+import { merkleRoot, MerkleRoot, NodeMemo } from "../supabase/functions/_shared/merkle/root.ts";
 import { MerkleTree } from "../supabase/functions/_shared/merkle/tree.ts";
 import { RootMismatchError, rootFromInclusionProof, verifyInclusion } from "../supabase/functions/_shared/merkle/verify.ts";
 
@@ -125,5 +125,41 @@ describe("inclusion proofs", () => {
     expect(() => inclusionProof(leaves, 1)).toThrow(RangeError);
     expect(() => rootFromInclusionProof(leaves[0], 1, 1, [])).toThrow(RangeError);
     expect(() => rootFromInclusionProof(leaves[0], -1, 1, [])).toThrow(RangeError);
+  });
+});
+
+describe("trees sharing a NodeMemo (a sealed month and its organisations)", () => {
+  it("reuses a node only for the very same two children", () => {
+    const memo = new NodeMemo();
+    const [a, b, c] = ["a", "b", "c"].map((x) => createHash("sha256").update(x).digest());
+    const ab = memo.node(0, a, b);
+    expect(memo.node(0, a, b)).toBe(ab);
+    expect(hex(memo.node(0, a, c))).toBe(hex(nodeHash(a, c)));
+    expect(hex(memo.node(0, c, b))).toBe(hex(nodeHash(c, b)));
+    expect(hex(memo.node(0, Uint8Array.from(a), b))).toBe(hex(nodeHash(a, b)));
+  });
+
+  it("give every tree the root it has alone, whatever the organisations' sizes", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 70 }), { minLength: 1, maxLength: 6 }), (sizes) => {
+        const memo = new NodeMemo();
+        const month = new MerkleRoot(memo);
+        const all: Uint8Array[] = [];
+        sizes.forEach((size, org) => {
+          const tree = new MerkleRoot(memo);
+          const leaves = Array.from({ length: size }, (_, i) => createHash("sha256").update(`${org}:${i}`).digest());
+          for (const leaf of leaves) {
+            const hashed = leafHash(leaf);
+            // The organisation's tree first, then the month's, as sealing feeds them.
+            tree.pushLeafHash(hashed);
+            month.pushLeafHash(hashed);
+          }
+          all.push(...leaves);
+          expect(hex(tree.root())).toBe(hex(referenceRoot(leaves)));
+        });
+        expect(hex(month.root())).toBe(hex(referenceRoot(all)));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

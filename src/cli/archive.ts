@@ -18,9 +18,15 @@ export function publishKey(dir: string, signer: ExportSigner) {
   writeOnce(path.join(dir, "keys", `${signer.keyId}.pem`), signer.publicKeyPem());
 }
 
+const checkpointFile = (dir: string, { organization_id, seq }: { organization_id: string; seq: number }) =>
+  path.join(dir, "checkpoints", organization_id, `${String(seq).padStart(12, "0")}.json`);
+
 export function publishCheckpoint(dir: string, signed: SignedCheckpoint) {
-  const { organization_id, seq } = signed.checkpoint;
-  writeOnce(path.join(dir, "checkpoints", organization_id, `${String(seq).padStart(12, "0")}.json`), JSON.stringify(signed, null, 2) + "\n");
+  writeOnce(checkpointFile(dir, signed.checkpoint), JSON.stringify(signed, null, 2) + "\n");
+}
+
+export function archivedCheckpointExists(dir: string, signed: SignedCheckpoint): boolean {
+  return existsSync(checkpointFile(dir, signed.checkpoint));
 }
 
 /** The archived checkpoint with the highest seq for an organisation, if any. */

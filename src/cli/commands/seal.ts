@@ -5,15 +5,18 @@
 // and publishes it to the archive folder (EVIDENT_ARCHIVE_DIR, default .evident/archive):
 //   manifests/YYYY-MM.json        {"manifest": <signed payload>, "signature": <base64 Ed25519>}
 //   keys/<signing_key_id>.pem     the public key that verifies it
-//   events/YYYY-MM.ndjson.gz      the month's entries, one per line, and its .sha256 (also written
-//                                 for a month sealed earlier whose events are not archived yet)
+//   events/YYYY-MM.ndjson.gz      the month's entries, one per line, and its .sha256
+// For a month already sealed (by the audit-maintenance function on pg_cron, or by an interrupted
+// run), it publishes what the archive lacks: the recorded manifest, once its signature verifies,
+// and the month's events.
 // Exit 0: sealed, or already sealed (never resealed); 1: the month does not verify, refused;
 // 2: could not run (including a month not yet finished).
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { checkpointHeads } from "../../../supabase/functions/_shared/checkpoint.ts";
 import { parseArgs } from "node:util";
-import { ExportSigner } from "../../../supabase/functions/_shared/export-key.ts";
+import { ExportSigner, exportVerificationKeys, verifyExportSignature } from "../../../supabase/functions/_shared/export-key.ts";
+import { manifestBytes } from "../../../supabase/functions/_shared/manifest.ts";
 import { Keyring } from "../../../supabase/functions/_shared/keyring.ts";
 import { monthBounds, readManifest, sealMonth } from "../../../supabase/functions/_shared/seal.ts";
 import { archiveDir, publishCheckpoint, publishKey } from "../archive.ts";
@@ -50,6 +53,7 @@ export async function seal(args: string[]): Promise<number> {
     });
     if (!values.json && process.stderr.isTTY) process.stderr.write("\r\u001b[2K");
     let archived: WriteOutcome | undefined;
+    let published: string | undefined;
     if (outcome.status === "sealed") {
       const dir = archiveDir();
       mkdirSync(path.join(dir, "manifests"), { recursive: true });
@@ -64,17 +68,32 @@ export async function seal(args: string[]): Promise<number> {
         for (const r of run.refused) console.error(`evident seal: not checkpointed: ${r.organization_id} at seq ${r.seq}: ${r.reason}`);
       }
       archived = await writeMonthEvents(sql, dir, bounds, outcome.manifest);
-    } else if (outcome.status === "already_sealed" && !existsSync(eventsFile(archiveDir(), values.month))) {
-      // A month sealed before its events were archived (or whose archiving was interrupted) gets its copy now.
+    } else if (outcome.status === "already_sealed") {
+      // A month sealed elsewhere (by the audit-maintenance function, which has no archive) or whose
+      // publishing was interrupted gets what the archive lacks: its manifest, once its signature
+      // verifies, and its events.
+      const dir = archiveDir();
       const recorded = await readManifest(sql, bounds.partitionName);
-      if (recorded) archived = await writeMonthEvents(sql, archiveDir(), bounds, recorded.manifest);
+      if (recorded && !existsSync(file)) {
+        const pem = exportVerificationKeys(signer).get(recorded.manifest.signing_key_id);
+        if (!pem || !verifyExportSignature(manifestBytes(recorded.manifest), recorded.signature, pem)) {
+          console.error(`evident seal: the recorded manifest of ${values.month} does not verify with key ${recorded.manifest.signing_key_id}: not published`);
+          return 1;
+        }
+        mkdirSync(path.dirname(file), { recursive: true });
+        writeFileSync(file, JSON.stringify({ manifest: recorded.manifest, signature: recorded.signature }, null, 2) + "\n", { flag: "wx" });
+        publishKey(dir, signer);
+        published = file;
+      }
+      if (recorded && !existsSync(eventsFile(dir, values.month))) archived = await writeMonthEvents(sql, dir, bounds, recorded.manifest);
     }
-    if (values.json) console.log(JSON.stringify(archived ? { ...outcome, archived } : outcome, null, 2));
+    if (values.json) console.log(JSON.stringify({ ...outcome, ...(published ? { published } : {}), ...(archived ? { archived } : {}) }, null, 2));
     else if (outcome.status === "sealed") {
       console.log(`sealed ${values.month}: ${outcome.manifest.record_count} entries from ${outcome.manifest.organization_roots.length} organisation(s), root ${outcome.manifest.checksum}, signed by ${outcome.manifest.signing_key_id}`);
       console.log(`published to ${path.join(archiveDir(), "manifests", `${values.month}.json`)}`);
     } else if (outcome.status === "already_sealed") {
       console.log(`${values.month} was sealed at ${outcome.sealed_at}; a sealed month is never sealed again`);
+      if (published) console.log(`published its recorded manifest to ${published}`);
     } else if (outcome.status === "not_finished") {
       console.error(`evident seal: ${values.month} is not finished yet (it ends at ${outcome.ends})`);
     } else {

@@ -62,12 +62,16 @@ export class ChainVerifier {
    * stored hash, without recomputing the hash from its contents (hash_valid is not checked and
    * reads true). A stored hash that was altered fails the signature; contents altered under an
    * unchanged hash are left to a full walk (push), which compares them with that hash forever.
+   * `hashBytes`: the entry_hash already decoded (and so known to be hex), when the caller has it.
    */
-  pushLink(link: ChainLink): EntryVerdict {
+  pushLink(link: ChainLink, hashBytes?: Uint8Array): EntryVerdict {
     const known = this.keyring.has(link.key_id);
+    const signature_valid = known && (hashBytes
+      ? this.keyring.verifyDigest(hashBytes, link.signature, link.key_id)
+      : this.keyring.verify(link.entry_hash, link.signature, link.key_id));
     return this.#record(link, {
       hash_valid: true,
-      signature_valid: known && this.keyring.verify(link.entry_hash, link.signature, link.key_id),
+      signature_valid,
       ...(known ? {} : { error: `signing key ${link.key_id} is not in the keyring` }),
     });
   }

@@ -16,7 +16,7 @@ import {
   sealedOrganizationMonth,
 } from "./manifest.ts";
 import { leafHash } from "./merkle/hash.ts";
-import { MerkleRoot } from "./merkle/root.ts";
+import { MerkleRoot, NodeMemo } from "./merkle/root.ts";
 import { entryColumns, type Queryable, toEntry } from "./trail.ts";
 import { type ChainLink, type ChainSummary, ChainVerifier } from "./chain.ts";
 
@@ -167,7 +167,10 @@ export async function monthPassOver(
   mode: "links" | "full",
   onProgress?: (n: number) => void,
 ): Promise<MonthPass> {
-  const all = new MerkleRoot();
+  // The month's tree and each organisation's share every node where the organisation's leaves are
+  // aligned in the month's (the first organisation: all of them); the memo computes those once.
+  const memo = new NodeMemo();
+  const all = new MerkleRoot(memo);
   const roots: OrganizationRoot[] = [];
   const failures: ChainSummary[] = [];
   let current: { verifier: ChainVerifier; tree: MerkleRoot; first: number; last: number; lastHash: string } | undefined;
@@ -196,11 +199,13 @@ export async function monthPassOver(
       let group = current;
       if (!group || group.verifier.organizationId !== organizationId) {
         close();
-        group = current = { verifier: new ChainVerifier(organizationId, keyring, anchorFor(organizationId, row)), tree: new MerkleRoot(), first: Number(row.seq), last: 0, lastHash: "" };
+        group = current = { verifier: new ChainVerifier(organizationId, keyring, anchorFor(organizationId, row)), tree: new MerkleRoot(memo), first: Number(row.seq), last: 0, lastHash: "" };
       }
+      const hashBytes = hexToBytes(entryHash);
+      row.seq = Number(row.seq);
       if (mode === "full") group.verifier.push(toEntry(row));
-      else group.verifier.pushLink({ ...row, seq: Number(row.seq) } as ChainLink);
-      const leaf = leafHash(hexToBytes(entryHash));
+      else group.verifier.pushLink(row as unknown as ChainLink, hashBytes);
+      const leaf = leafHash(hashBytes);
       group.tree.pushLeafHash(leaf);
       all.pushLeafHash(leaf);
       group.last = Number(row.seq);

@@ -2,9 +2,31 @@
 // the perfect subtrees that make up the leaves so far (at most one per bit of the count).
 import { emptyRoot, leafHash, nodeHash } from "./hash.ts";
 
+/**
+ * The latest interior node computed at each height, by its two children (compared by identity).
+ * Trees fed the same leaf objects and sharing one memo compute a node they have in common once: a
+ * sealed month's tree and the tree of its first organisation, for instance, share every node.
+ */
+export class NodeMemo {
+  #left: Uint8Array[] = [];
+  #right: Uint8Array[] = [];
+  #node: Uint8Array[] = [];
+
+  node(height: number, left: Uint8Array, right: Uint8Array): Uint8Array {
+    if (this.#left[height] === left && this.#right[height] === right) return this.#node[height];
+    const node = nodeHash(left, right);
+    this.#left[height] = left;
+    this.#right[height] = right;
+    this.#node[height] = node;
+    return node;
+  }
+}
+
 export class MerkleRoot {
-  #stack: Array<{ size: number; hash: Uint8Array }> = [];
+  #stack: Array<{ size: number; height: number; hash: Uint8Array }> = [];
   #count = 0;
+
+  constructor(private readonly memo?: NodeMemo) {}
 
   get size(): number {
     return this.#count;
@@ -17,11 +39,12 @@ export class MerkleRoot {
 
   /** Adds a leaf already hashed with leafHash (one leaf shared by several trees is hashed once). */
   pushLeafHash(hash: Uint8Array): void {
-    let node = { size: 1, hash };
+    let node = { size: 1, height: 0, hash };
     // Two subtrees of equal size merge into one of twice the size, as in a binary counter.
     while (this.#stack.length > 0 && this.#stack[this.#stack.length - 1].size === node.size) {
       const left = this.#stack.pop()!;
-      node = { size: left.size * 2, hash: nodeHash(left.hash, node.hash) };
+      const merged = this.memo ? this.memo.node(node.height, left.hash, node.hash) : nodeHash(left.hash, node.hash);
+      node = { size: left.size * 2, height: node.height + 1, hash: merged };
     }
     this.#stack.push(node);
     this.#count += 1;
