@@ -1,5 +1,5 @@
 // The raw-read baseline of bench:verify, run in a process of its own as the CLI is: reads one
-// organisation's entries as verification does (pages of 1,000 by seq from evident.audit_entries,
+// organisation's entries as verification does (pages of 1,000 by (seq, created_at) from evident.audit_entries,
 // the next page requested while this one is handled, each row mapped to an entry), in one
 // connection, and checks nothing. Prints {"rows", "seconds", "peak_rss"} as JSON.
 //   tsx scripts/bench/read-trail.ts <organization id> [page size]     (DB_URL from the environment)
@@ -12,13 +12,15 @@ const sql = postgres(process.env.DB_URL!, { max: 1, onnotice: () => {} });
 try {
   await sql`select 1`;
   const started = performance.now();
-  const page = (after: number) => sql`select ${sql(entryColumns as unknown as string[])} from evident.audit_entries
-    where organization_id = ${organizationId}::uuid and seq > ${after} order by seq limit ${pageSize}`.execute();
+  const page = (after?: Record<string, unknown>) => sql`select ${sql(entryColumns as unknown as string[])} from evident.audit_entries
+    where organization_id = ${organizationId}::uuid
+      and ${after ? sql`(seq, created_at_instant) > (${Number(after.seq)}, ${after.created_at as string}::text::timestamptz)` : sql`seq > 0`}
+    order by seq, created_at_instant limit ${pageSize}`.execute();
   let rows = 0;
-  let next: ReturnType<typeof page> | undefined = page(0);
+  let next: ReturnType<typeof page> | undefined = page();
   while (next) {
     const batch: Array<Record<string, unknown>> = await next;
-    next = batch.length < pageSize ? undefined : page(Number(batch[batch.length - 1].seq));
+    next = batch.length < pageSize ? undefined : page(batch[batch.length - 1]);
     // Mapped to entries as verification maps them, so the baseline does all but the checking.
     for (const row of batch) toEntry(row);
     rows += batch.length;

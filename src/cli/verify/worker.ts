@@ -1,5 +1,6 @@
 // A verification worker thread (see parallel.ts): verifies the chunks it is handed, one at a time,
-// over its own connection, each anchored on the stored entry just before the chunk.
+// over its own connection, each anchored on the stored entry just before the chunk (of several
+// with that seq, the last in the walk's order).
 import { parentPort, workerData } from "node:worker_threads";
 import postgres from "postgres";
 import type { ChainSummary } from "../../../supabase/functions/_shared/chain.ts";
@@ -51,7 +52,8 @@ if (parentPort) {
       if (!anchor) {
         const [row] = await sql`
           select entry_hash from public.audit_events
-          where organization_id = ${setup.organizationId}::uuid and seq = ${task.after} limit 1`;
+          where organization_id = ${setup.organizationId}::uuid and seq = ${task.after}
+          order by created_at desc limit 1`;
         anchor = { seq: task.after, hash: row?.entry_hash ?? null };
       }
       let reported = 0;

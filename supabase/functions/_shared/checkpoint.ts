@@ -68,12 +68,8 @@ export async function monthTreeThrough(sql: Queryable, organizationId: string, s
 /** Signs and records the current head of every organisation (or the given ones) not yet checkpointed there. */
 export async function checkpointHeads(sql: Queryable, signer: ExportSigner, organizations?: string[]): Promise<CheckpointRun> {
   const heads = await sql`
-    select h.organization_id, h.seq, h.entry_hash, evident.canonical_timestamp(now()) as now
-    from evident.chain_heads h
-    where h.seq > 0
-      ${organizations ? sql`and h.organization_id = any(${organizations}::uuid[])` : sql``}
-      and not exists (select 1 from evident.checkpoints c where c.organization_id = h.organization_id and c.seq = h.seq)
-    order by h.organization_id`;
+    select organization_id, seq, entry_hash, evident.canonical_timestamp(now()) as now
+    from evident.heads_to_checkpoint(${organizations ?? null}::uuid[])`;
   const signed: SignedCheckpoint[] = [];
   const refused: CheckpointRun["refused"] = [];
   for (const head of heads) {

@@ -65,21 +65,26 @@ export async function verifyEntries(
 ): Promise<ChainSummary> {
   const pageSize = options.pageSize ?? 5000;
   const verifier = new ChainVerifier(organizationId, keyring, start);
-  const page = (afterSeq: number) => sql`
+  // Pages are keyed on (seq, created_at), the trail's primary key within an organisation, not on
+  // seq alone: a row planted with a seq that already exists (a different created_at) must be read
+  // and fail, not be skipped because it fell just past a page's last seq.
+  const page = (after: { seq: number; createdAt: string } | undefined) => sql`
     select ${sql(entryColumns as unknown as string[])} from evident.audit_entries
-    where organization_id = ${organizationId}::uuid and seq > ${afterSeq}
+    where organization_id = ${organizationId}::uuid
+      and ${after ? sql`(seq, created_at_instant) > (${after.seq}, ${after.createdAt}::text::timestamptz)` : sql`seq > ${start.seq}`}
       ${options.through === undefined ? sql`` : sql`and seq <= ${options.through}`}
       ${options.from ? sql`and created_at_instant >= ${options.from}::text::timestamptz` : sql``}
       ${options.to ? sql`and created_at_instant < ${options.to}::text::timestamptz` : sql``}
-    order by seq
+    order by seq, created_at_instant
     limit ${pageSize}`.execute();
   // The next page is on its way while this one is checked: reading and hashing overlap. At most
   // two pages are held at once, so memory stays flat.
-  let next: ReturnType<typeof page> | undefined = page(start.seq);
+  let next: ReturnType<typeof page> | undefined = page(undefined);
   while (next) {
     const rows: Array<Record<string, unknown>> = await next;
     if (rows.length === 0) break;
-    next = rows.length < pageSize ? undefined : page(Number(rows[rows.length - 1].seq));
+    const last = rows[rows.length - 1];
+    next = rows.length < pageSize ? undefined : page({ seq: Number(last.seq), createdAt: last.created_at as string });
     for (const row of rows) verifier.push(toEntry(row));
     options.onProgress?.(organizationId, verifier.summary().checked);
   }
