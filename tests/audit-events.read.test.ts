@@ -83,6 +83,35 @@ describe("reading the trail", () => {
     expect(seen).toEqual(expected);
   });
 
+  it("pages past a row planted with an existing seq without skipping it, and records the cursor", async () => {
+    const target = await createOrganization(sql, "reads: planted row");
+    expect((await appendAs(serviceToken(), target, Array.from({ length: 6 }, () => sampleEvent()))).status).toBe(201);
+    // A superuser's copy of seq 3 with a later created_at (the primary key allows it): a page that
+    // ends on seq 3 must not make the next one start after both.
+    await sql.begin(async (tx) => {
+      await tx`set local session_replication_role = replica`;
+      await tx`insert into public.audit_events select gen_random_uuid(), organization_id, seq, previous_hash, entry_hash, signature,
+          key_id, canonical_version, event_type, actor_id, actor_type, target_id, target_type, 'planted', metadata, "timestamp",
+          retention_until, pii_tagged, created_at + interval '1 millisecond', personal_commitments
+        from public.audit_events where organization_id = ${target} and seq = 3`;
+    });
+    const page = (after?: string) => callAuditEvents({
+      token: serviceToken(),
+      query: { organization_id: target, purpose: "planted row check", limit: "3", ...(after ? { after_seq: after } : {}) },
+    });
+    const first = await page();
+    expect(first.body.events.map((e: { seq: number }) => e.seq)).toEqual([1, 2, 3]);
+    expect(first.body.next_cursor).toMatch(/^3@\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
+    const second = await page(first.body.next_cursor);
+    expect(second.status).toBe(200);
+    expect(second.body.events.map((e: { seq: number; action: string }) => [e.seq, e.action === "planted"]))
+      .toEqual([[3, true], [4, false], [5, false]]);
+    expect(second.body.next_cursor).toBe("5");
+    const [access] = await sql`select metadata from public.audit_events where organization_id = ${target} and seq = ${second.body.access_event.seq}`;
+    expect(access.metadata.query_parameters.after_seq).toBe(first.body.next_cursor);
+    expect((await page("3@yesterday")).status).toBe(400);
+  });
+
   it("filters on when the event happened", async () => {
     const response = await read(serviceToken(), { purpose: "period check", start: "2026-03-01T00:00:00Z", end: "2026-05-01T00:00:00Z" });
     expect(response.status).toBe(200);

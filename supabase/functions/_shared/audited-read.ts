@@ -33,21 +33,31 @@ export async function readTrailAudited(
   keyring: Keyring,
 ): Promise<TrailPage> {
   const limit = query.limit ?? defaultPageSize;
+  const after = query.after_seq;
   const rows = await tx`
     select ${tx(entryColumns as unknown as string[])}, evident.personal_data_of(id) as personal_data from evident.audit_entries
     where organization_id = ${query.organization_id}::uuid
-      and seq > ${query.after_seq ?? 0}
+      and ${after?.createdAt
+        ? tx`(seq, created_at_instant) > (${after.seq}, ${after.createdAt}::text::timestamptz)`
+        : tx`seq > ${after?.seq ?? 0}`}
       ${query.start ? tx`and timestamp_instant >= ${query.start}::text::timestamptz` : tx``}
       ${query.end ? tx`and timestamp_instant < ${query.end}::text::timestamptz` : tx``}
       ${query.event_type ? tx`and event_type = ${query.event_type}` : tx``}
       ${query.target_id ? tx`and target_id = ${query.target_id}` : tx``}
-    order by seq
+    order by seq, created_at_instant
     limit ${limit + 1}`;
   const events = rows.slice(0, limit).map(toReadEntry);
-  const next_cursor = rows.length > limit ? String(events[events.length - 1].seq) : null;
+  // The cursor is the last seq; when the next row repeats that seq (a row planted beside it), it
+  // also names the last created_at, so the next page starts at that row instead of skipping it.
+  let next_cursor: string | null = null;
+  if (rows.length > limit) {
+    const last = events[events.length - 1];
+    next_cursor = Number(rows[limit].seq) === last.seq ? `${last.seq}@${last.created_at}` : String(last.seq);
+  }
 
-  const { organization_id: _organization, purpose, ...filters } = query;
-  const access_event = await recordAccess(tx, caller, query.organization_id, purpose, { ...filters, returned: events.length }, keyring);
+  const { organization_id: _organization, purpose, after_seq: _after, ...filters } = query;
+  const cursor = after === undefined ? {} : { after_seq: after.createdAt ? `${after.seq}@${after.createdAt}` : after.seq };
+  const access_event = await recordAccess(tx, caller, query.organization_id, purpose, { ...filters, ...cursor, returned: events.length }, keyring);
   return { events, next_cursor, access_event };
 }
 

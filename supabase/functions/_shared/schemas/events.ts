@@ -160,7 +160,15 @@ export const readQuery = z.strictObject({
   end: timestamp.optional(),
   event_type: text(1, 64).optional(),
   target_id: text(1, 256).optional(),
-  after_seq: z.string().regex(/^\d{1,15}$/, "after_seq is a sequence number").transform(Number).optional(),
+  // A seq, or (as next_cursor gives it when a page ends between two rows of one seq, which only a
+  // tampered trail holds) seq@created_at.
+  after_seq: z.string()
+    .regex(/^\d{1,15}(?:@\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)?$/, "after_seq is a sequence number (or a next_cursor as given)")
+    .transform((cursor) => {
+      const [seq, createdAt] = cursor.split("@");
+      return { seq: Number(seq), createdAt: createdAt as string | undefined };
+    })
+    .optional(),
   limit: z.string().regex(/^\d{1,4}$/, "limit is a number from 1 to 1000").transform(Number)
     .refine((n) => n >= 1 && n <= 1000, "limit is a number from 1 to 1000").optional(),
 });
