@@ -229,6 +229,26 @@ describe("verify", () => {
     expect(recent.body).toMatchObject({ valid: true, organizations: [{ checked: 1 }], months: [] });
   });
 
+  it("reports an organisation it cannot verify or log as such, instead of failing the whole run", async () => {
+    // The organisation's row deleted under its trail (a superuser, constraints off): logging the
+    // run then fails for it, and only for it.
+    const orphan = await createOrganization(sql, "maintenance: orphaned trail");
+    expect((await appendAs(serviceToken(), orphan, [sampleEvent()])).status).toBe(201);
+    const [row] = await sql`select * from public.organizations where id = ${orphan}`;
+    await whileTampered(
+      `delete from public.organizations where id = '${orphan}'`,
+      `insert into public.organizations (id, name, created_at) values ('${orphan}', '${row.name}', '${row.created_at.toISOString()}')`,
+      async () => {
+        const broken = await maintenance({ task: "verify", organization_id: orphan });
+        expect(broken.status).toBe(200);
+        expect(broken.body).toMatchObject({
+          valid: false,
+          organizations: [{ organization_id: orphan, valid: false, error: expect.stringMatching(/^could not be verified: /) }],
+        });
+      },
+    );
+  });
+
   it("finds a rewritten entry, names it, records the month as tampered, and logs that too", async () => {
     const [{ action }] = await sql`select action from public.audit_events where organization_id = ${org} and seq = 4`;
     await whileTampered(
