@@ -165,6 +165,27 @@ describe("seal", () => {
     expect(again.body).toMatchObject({ status: "already_sealed" });
   });
 
+  it("answers already_sealed to the loser of two seals of one month at once", async () => {
+    const other = await createOrganization(sql, "maintenance: racing seals");
+    await backfillMonth(sql, other, "2019-07", Array.from({ length: 5 }, () => sampleEvent()), keyring());
+    // Both runs get past their checks and wait to record the manifest until this lock goes: then
+    // one records it, and the other meets it (a unique violation, or EVM02 if it came later).
+    const locker = await sql.reserve();
+    let both: Awaited<ReturnType<typeof maintenance>>[];
+    try {
+      await locker`begin`;
+      await locker`lock table public.partition_manifests in share row exclusive mode`;
+      const racing = Promise.all([maintenance({ task: "seal", month: "2019-07" }), maintenance({ task: "seal", month: "2019-07" })]);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await locker`commit`;
+      both = await racing;
+    } finally {
+      locker.release();
+    }
+    expect(both.map((r) => r.status), JSON.stringify(both.map((r) => r.body))).toEqual([200, 200]);
+    expect(both.map((r) => (r.body as { status: string }).status).sort()).toEqual(["already_sealed", "sealed"]);
+  });
+
   it("is published by evident seal, whose archive then verifies offline", () => {
     const run = cli(["seal", "--month", month]);
     expect(run.code, run.stderr + run.stdout).toBe(0);
@@ -227,6 +248,13 @@ describe("verify", () => {
     // By default the window starts at the previous month: these entries are older.
     const recent = await maintenance({ task: "verify", organization_id: org });
     expect(recent.body).toMatchObject({ valid: true, organizations: [{ checked: 1 }], months: [] });
+  });
+
+  it("passes an organisation with no entries in the window: its head is where the walk starts", async () => {
+    const dormant = await createOrganization(sql, "maintenance: dormant");
+    await backfillMonth(sql, dormant, "2019-08", Array.from({ length: 3 }, () => sampleEvent()), keyring());
+    const run = await maintenance({ task: "verify", organization_id: dormant });
+    expect(run.body).toMatchObject({ valid: true, organizations: [{ checked: 0, valid: true, head: { head_seq: 3, matches: true } }] });
   });
 
   it("reports an organisation it cannot verify or log as such, instead of failing the whole run", async () => {

@@ -126,6 +126,25 @@ describe("parallel verification", () => {
     }
   });
 
+  it("keeps to a bounded number of chunks when a planted row's seq is far beyond the trail", async () => {
+    try {
+      await sql.begin(async (tx) => {
+        await tx`set local session_replication_role = replica`;
+        await tx`insert into public.audit_events select gen_random_uuid(), organization_id, 1000000000000, previous_hash, entry_hash,
+            signature, key_id, canonical_version, event_type, actor_id, actor_type, target_id, target_type, action, metadata,
+            "timestamp", retention_until, pii_tagged, created_at, personal_commitments
+          from public.audit_events where organization_id = ${org} and seq = 200`;
+      });
+      const started = performance.now();
+      const joined = await parallel();
+      expect(performance.now() - started).toBeLessThan(60_000);
+      expect(joined).toEqual(await verifyOrganization(sql, org, ring));
+      expect(joined).toMatchObject({ valid: false, checked: trailLength + 1, last_seq: 1000000000000 });
+    } finally {
+      await restore();
+    }
+  });
+
   it("joins time-bounded walks the same way", async () => {
     const from = `${month}-01T00:01:10Z`;
     const to = `${month}-01T00:05:30Z`;

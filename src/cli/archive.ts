@@ -15,7 +15,12 @@ function writeOnce(file: string, content: string) {
 }
 
 export function publishKey(dir: string, signer: ExportSigner) {
-  writeOnce(path.join(dir, "keys", `${signer.keyId}.pem`), signer.publicKeyPem());
+  publishPublicKey(dir, signer.keyId, signer.publicKeyPem());
+}
+
+/** keys/<key id>.pem: every signature in the archive has its public key beside it. */
+export function publishPublicKey(dir: string, keyId: string, pem: string) {
+  writeOnce(path.join(dir, "keys", `${keyId}.pem`), pem);
 }
 
 const checkpointFile = (dir: string, { organization_id, seq }: { organization_id: string; seq: number }) =>

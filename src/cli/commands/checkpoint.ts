@@ -13,7 +13,7 @@ import {
   type SignedCheckpoint,
 } from "../../../supabase/functions/_shared/checkpoint.ts";
 import { ExportSigner, exportVerificationKeys, verifyExportSignature } from "../../../supabase/functions/_shared/export-key.ts";
-import { archiveDir, archivedCheckpointExists, publishCheckpoint, publishKey } from "../archive.ts";
+import { archiveDir, archivedCheckpointExists, publishCheckpoint, publishKey, publishPublicKey } from "../archive.ts";
 import { cliDatabase } from "../database.ts";
 
 export async function checkpoint(args: string[]): Promise<number> {
@@ -48,6 +48,7 @@ export async function checkpoint(args: string[]): Promise<number> {
         continue;
       }
       publishCheckpoint(dir, stored);
+      publishPublicKey(dir, stored.checkpoint.signing_key_id, pem);
       copied.push(stored);
     }
     if (values.json) console.log(JSON.stringify({ checkpoints: signed, published_stored: copied, refused }, null, 2));

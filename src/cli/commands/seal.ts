@@ -19,7 +19,7 @@ import { ExportSigner, exportVerificationKeys, verifyExportSignature } from "../
 import { manifestBytes } from "../../../supabase/functions/_shared/manifest.ts";
 import { Keyring } from "../../../supabase/functions/_shared/keyring.ts";
 import { monthBounds, readManifest, sealMonth } from "../../../supabase/functions/_shared/seal.ts";
-import { archiveDir, publishCheckpoint, publishKey } from "../archive.ts";
+import { archiveDir, publishCheckpoint, publishKey, publishPublicKey } from "../archive.ts";
 import { eventsFile, type WriteOutcome, writeMonthEvents } from "../month-archive.ts";
 import { cliDatabase } from "../database.ts";
 
@@ -82,7 +82,7 @@ export async function seal(args: string[]): Promise<number> {
         }
         mkdirSync(path.dirname(file), { recursive: true });
         writeFileSync(file, JSON.stringify({ manifest: recorded.manifest, signature: recorded.signature }, null, 2) + "\n", { flag: "wx" });
-        publishKey(dir, signer);
+        publishPublicKey(dir, recorded.manifest.signing_key_id, pem);
         published = file;
       }
       if (recorded && !existsSync(eventsFile(dir, values.month))) archived = await writeMonthEvents(sql, dir, bounds, recorded.manifest);

@@ -5,7 +5,8 @@
 // chain head, and that it still holds the entry its latest signed checkpoint names (in the database,
 // and with --archive also the archived one, whose signature is checked: a deleted tail with a
 // rewound head is otherwise invisible). A long trail is verified by --jobs worker threads (default:
-// one per core), each over its own connection (src/cli/verify/parallel.ts). Exit 0: valid; 1: tampering found, with the
+// one per core, at most 8), each over its own connection (src/cli/verify/parallel.ts); --json gives
+// each organisation's elapsed_ms. Exit 0: valid; 1: tampering found, with the
 // first failing entry and the count of each kind; 2: could not run.
 // With --month: re-verifies a sealed month against its manifest (signature, entries, roots) and
 // records the outcome on it (verified or tampered). The public key comes from --public-key, or is

@@ -18,7 +18,7 @@ export interface ParallelVerifyOptions extends VerifyOptions {
   dbUrl: string;
   /** AUDIT_SIGNING_KEYS: the workers build their own keyring from it. */
   signingKeys: string;
-  /** Worker threads; 1 verifies in this thread. Default: the cores this process may use. */
+  /** Worker threads; 1 verifies in this thread. Default: the cores this process may use, at most 8. */
   jobs?: number;
   /** Entries per chunk. Small enough to spread a trail over the workers, large enough that a chunk's
    * anchor lookup and its last page's round trip are noise. */
@@ -30,10 +30,12 @@ export interface ParallelVerifyOptions extends VerifyOptions {
 // Pages of 1,000 entries, and a small fixed heap per worker: V8 otherwise lets a heap that only
 // ever holds two pages grow lazily to a hundred MB or more per thread. Measured on 200,000 entries
 // with two workers: peak RSS 416 MB with pages of 5,000 and default heaps, 186 MB like this, for
-// about 10% less speed. A worker that runs out of its heap (entries with very large metadata)
-// does not fail the run: the trail is walked again in this thread, whose heap is not capped.
+// about 10% less speed. A worker that fails (out of its heap, on entries with very large metadata;
+// or refused a connection) does not fail the run: the trail is walked again in this thread, whose
+// heap is not capped, over the connection the run already has.
 const defaultPageSize = 1000;
 const defaultWorkerHeapMb = 48;
+const maxChunks = 1024;
 
 export const defaultJobs = () => Math.min(availableParallelism(), 8);
 
@@ -46,9 +48,12 @@ export async function verifyOrganizationInParallel(
   const filters = { from: options.from, to: options.to, pageSize: options.pageSize ?? defaultPageSize };
   const start = await walkStart(sql, organizationId, options.from);
   const [{ last }] = await sql`select coalesce(max(seq), 0)::bigint as last from public.audit_events where organization_id = ${organizationId}::uuid`;
-  const chunkSize = options.chunkSize ?? 50_000;
+  const span = Number(last) - start.seq;
+  // At most maxChunks chunks, however far a planted row's seq reaches: the chunks past the real
+  // trail are empty (one quick page each), and the last one is open-ended anyway.
+  const chunkSize = Math.max(options.chunkSize ?? 50_000, Math.ceil(span / maxChunks));
   const jobs = Math.max(1, options.jobs ?? defaultJobs());
-  if (jobs === 1 || Number(last) - start.seq <= chunkSize) {
+  if (jobs === 1 || span <= chunkSize) {
     return await verifyEntries(sql, organizationId, keyring, start, { ...filters, onProgress: options.onProgress });
   }
 
@@ -69,8 +74,7 @@ export async function verifyOrganizationInParallel(
       { maxOldGenerationSizeMb: options.workerHeapMb ?? defaultWorkerHeapMb, maxYoungGenerationSizeMb: 4 },
       (checked) => options.onProgress?.(organizationId, checked),
     );
-  } catch (error) {
-    if ((error as { code?: string }).code !== "ERR_WORKER_OUT_OF_MEMORY") throw error;
+  } catch {
     return await verifyEntries(sql, organizationId, keyring, start, { ...filters, onProgress: options.onProgress });
   }
 
@@ -128,8 +132,14 @@ function runChunks(
       if (nextChunk < chunks.length) worker.postMessage(chunks[nextChunk++]);
       else worker.postMessage({ stop: true });
     };
-    for (let i = 0; i < workers; i++) {
-      const worker = new Worker(new URL("./worker.mjs", import.meta.url), { workerData: setup, resourceLimits: heap });
+    for (let i = 0; i < workers && !failed; i++) {
+      let worker: Worker;
+      try {
+        worker = new Worker(new URL("./worker.mjs", import.meta.url), { workerData: setup, resourceLimits: heap });
+      } catch (error) {
+        fail(error as Error);
+        break;
+      }
       pool.push(worker);
       worker.on("message", (message: WorkerMessage) => {
         if (failed) return;

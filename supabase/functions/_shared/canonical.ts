@@ -116,7 +116,7 @@ export function canonicalVersionFor(fields: EntryFields): 1 | 2 {
 
 /**
  * RFC 8785 text of the payload of the given version: byte for byte what `canonicalize(payload)`
- * returns (tests/canonical.fast.test.ts holds it to that over generated entries), in about half
+ * returns (tests/canonical.fast.property.test.ts holds it to that over generated entries), in about half
  * the time, because verification spends most of its time here. A payload's member names are fixed
  * per version, so their RFC 8785 order (UTF-16 code units, which is also how Array.prototype.sort
  * compares strings) is worked out once; string members are rendered directly, and only values of

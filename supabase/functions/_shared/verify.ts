@@ -53,7 +53,7 @@ export async function walkStart(sql: Queryable, organizationId: string, from?: s
 
 /**
  * Checks the organisation's entries after `start` (through seq `through`, when given) in seq
- * order, the first one against `start`. Parallel verification (src/cli/parallel-verify.ts) runs
+ * order, the first one against `start`. Parallel verification (src/cli/verify/parallel.ts) runs
  * this over consecutive seq ranges and joins the results.
  */
 export async function verifyEntries(
@@ -113,9 +113,10 @@ export async function checkHead(sql: Queryable, summary: ChainSummary): Promise<
   const [head] = await sql`select seq, entry_hash from evident.read_chain_head(${summary.organization_id}::uuid)`;
   const headSeq = head ? Number(head.seq) : 0;
   const headHash = head?.entry_hash ?? null;
-  return {
-    head_seq: headSeq,
-    head_hash: headHash,
-    matches: headSeq === (summary.last_seq ?? 0) && headHash === summary.last_hash,
-  };
+  // A walk that checked nothing (no entries since `from`) ends where it started: its last_hash is
+  // its anchor's, and the head must be that entry (or, with no anchor, there must be no entries).
+  const matches = summary.last_seq === null
+    ? headHash === summary.last_hash && (headHash !== null || headSeq === 0)
+    : headSeq === summary.last_seq && headHash === summary.last_hash;
+  return { head_seq: headSeq, head_hash: headHash, matches };
 }

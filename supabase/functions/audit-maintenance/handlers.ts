@@ -56,7 +56,14 @@ async function checkpointTask({ sql, signer }: Context): Promise<Response> {
 
 async function sealTask({ sql, keyring, signer }: Context, monthName: string): Promise<Response> {
   const bounds = monthBounds(monthName)!;
-  const outcome = await asWriter(sql, (tx) => sealMonth(tx, bounds, keyring, signer));
+  const outcome = await asWriter(sql, (tx) => sealMonth(tx, bounds, keyring, signer)).catch(async (error) => {
+    // Another sealer (the CLI, or an overlapping run) recorded the month first: EVM02 if it had
+    // committed when ours checked, a unique violation if both were recording at once.
+    if (!["EVM02", "23505"].includes((error as { code?: string }).code ?? "")) throw error;
+    const [row] = await sql`select evident.canonical_timestamp(sealed_at) as sealed_at from public.partition_manifests where partition_name = ${bounds.partitionName}`;
+    if (!row) throw error;
+    return { status: "already_sealed" as const, sealed_at: row.sealed_at as string };
+  });
   if (outcome.status === "not_finished") {
     throw new ApiError(409, "conflict", `${monthName} has not ended yet (it ends at ${outcome.ends})`);
   }
@@ -91,7 +98,10 @@ async function verifyTask({ sql, keyring, signer }: Context, organizationId: str
   const publicKeys = exportVerificationKeys(signer);
   const organizations = organizationId
     ? [organizationId.toLowerCase()]
-    : (await sql`select organization_id from evident.chain_heads order by 1`).map((r) => r.organization_id as string);
+    // Every tenant and every chain, as `evident verify` walks them: an organisation whose head row
+    // was deleted is still verified (and its missing head reported).
+    : (await sql`select id as organization_id from public.organizations union select organization_id from evident.chain_heads order by 1`)
+      .map((r) => r.organization_id as string);
   const reports: Array<Record<string, unknown> & { valid: boolean }> = [];
   for (const org of organizations) {
     // One organisation that cannot be checked (or its run not logged) is reported as such; it does
