@@ -80,6 +80,26 @@ describe("evident checkpoint", () => {
     expect(await sql`select 1 from evident.checkpoints where organization_id = ${broken}`).toHaveLength(0);
   });
 
+  it("refuses a head whose month holds a planted or missing entry, and still signs the others in the run", async () => {
+    const planted = await createOrganization(sql, "planted entry");
+    const fine = await createOrganization(sql, "fine, same run");
+    expect((await appendAs(serviceToken(), planted, [sampleEvent(), sampleEvent(), sampleEvent()])).status).toBe(201);
+    expect((await appendAs(serviceToken(), fine, [sampleEvent()])).status).toBe(201);
+    await sql.begin(async (tx) => {
+      await tx`set local session_replication_role = replica`;
+      await tx`insert into public.audit_events select gen_random_uuid(), organization_id, seq, previous_hash, entry_hash, signature,
+          key_id, canonical_version, event_type, actor_id, actor_type, target_id, target_type, action, metadata, "timestamp",
+          retention_until, pii_tagged, created_at + interval '1 millisecond', personal_commitments
+        from public.audit_events where organization_id = ${planted} and seq = 2`;
+    });
+    const run = cli(["checkpoint", "--json"]);
+    expect(run.code, run.stderr).toBe(1);
+    const { checkpoints, refused } = JSON.parse(run.stdout);
+    expect(refused).toContainEqual({ organization_id: planted, seq: 3, reason: expect.stringMatching(/number 4, not one per seq/) });
+    expect(checkpoints.map((c: { checkpoint: { organization_id: string } }) => c.checkpoint.organization_id)).toContain(fine);
+    expect(await sql`select 1 from evident.checkpoints where organization_id = ${planted}`).toHaveLength(0);
+  });
+
   it("refuses to record a checkpoint for an entry that is not in the trail", async () => {
     await expect(sql`select evident.record_checkpoint(${sql.json({ organization_id: org, seq: 99, entry_hash: "a".repeat(64) })})`)
       .rejects.toMatchObject({ code: "EVK01" });

@@ -82,7 +82,27 @@ export async function checkpointHeads(sql: Queryable, signer: ExportSigner, orga
       refused.push({ organization_id: head.organization_id, seq: Number(head.seq), reason: "the chain head names no entry of the trail" });
       continue;
     }
-    signed.push(await signCheckpoint(sql, signer, head.organization_id, Number(head.seq), head.entry_hash, head.now));
+    // The tree head must hold exactly one entry per seq up to the head; a trail with entries
+    // missing or planted there is refused here, as evident.record_checkpoint would refuse it (an
+    // error that would end the run for every other organisation too).
+    let month: Awaited<ReturnType<typeof monthTreeThrough>>;
+    try {
+      month = await monthTreeThrough(sql, head.organization_id, Number(head.seq));
+    } catch (error) {
+      // A stored hash that is not hex cannot be a leaf.
+      if (!(error instanceof TypeError)) throw error;
+      refused.push({ organization_id: head.organization_id, seq: Number(head.seq), reason: `the month's entries cannot form a tree: ${error.message}` });
+      continue;
+    }
+    if (month.firstSeq + month.tree.size - 1 !== Number(head.seq)) {
+      refused.push({
+        organization_id: head.organization_id,
+        seq: Number(head.seq),
+        reason: `the month's entries from seq ${month.firstSeq} to the head number ${month.tree.size}, not one per seq: entries were removed or planted`,
+      });
+      continue;
+    }
+    signed.push(await signCheckpoint(sql, signer, head.organization_id, Number(head.seq), head.entry_hash, head.now, month));
   }
   return { signed, refused };
 }
