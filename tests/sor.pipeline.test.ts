@@ -217,6 +217,25 @@ describe("submitting", () => {
     expect(tdb.calls.filter((c) => c.route === "statements").map((c) => c.status)).toEqual([429, 201]);
   });
 
+  it("a 429 whose wait would outlast the batch's lease: no retry in the pass, the statements wait for the next", async () => {
+    const statements = [sampleStatement(), sampleStatement()];
+    await enqueue(statements);
+    tdb.inject("statements", { kind: "status", status: 429, retryAfter: 1 });
+    // A wait of 1 s and a request of up to 3 s do not fit in a 4 s lease less the recording margin,
+    // though they fit the CLI's 10-minute pass.
+    const out = await evidentAsync(["sor", "submit", "--lease-seconds", "4"], cliEnv());
+    expect(out.code, out.stderr).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ claimed: 2, submitted: 0, retry_later: 2, lease_lost: 0 });
+    expect(tdb.calls.filter((c) => c.route === "statements").map((c) => c.status)).toEqual([429]);
+    const after = await rows(statements.map((s) => s.puid));
+    expect(after.map((r) => [r.state, r.last_status])).toEqual([["pending", 429], ["pending", 429]]);
+    // Retry-After is the floor of the wait.
+    for (const r of after) expect(new Date(r.next_attempt_at).getTime()).toBeGreaterThanOrEqual(new Date(r.updated_at).getTime() + 1000);
+
+    await sql`update evident.sor_outbox set next_attempt_at = now() where id = any(${after.map((r) => r.id)}::uuid[])`;
+    expect((await submitPass()).body).toMatchObject({ claimed: 2, submitted: 2 });
+  });
+
   it("a 5xx after the Commission stored the batch: existing-puid confirms it, nothing is sent twice", async () => {
     const statements = [sampleStatement(), sampleStatement()];
     await enqueue(statements);

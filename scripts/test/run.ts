@@ -8,7 +8,8 @@
 //   npm test -- vitest -- tests/x.test.ts   extra arguments after a second -- go to vitest
 import { spawn } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
 import { bin, repoRoot } from "../stack/config.ts";
@@ -55,6 +56,9 @@ function run(command: string, args: string[], env: Record<string, string> = {}):
 const started = Date.now();
 const needsStack = [...selected].some((check) => check === "pgtap" || check === "vitest" || check === "advisors");
 const results: Array<{ check: Check; ok: boolean; seconds: number }> = [];
+// CI keeps only the tail of the output: the summary names each failed test and its first error line.
+const failures: string[] = [];
+const vitestReport = path.join(mkdtempSync(path.join(tmpdir(), "evident-vitest-")), "report.json");
 
 // The functions reach the test Transparency Database (tests/support/tdb-server.ts) here; the SoR
 // tests start it on this port with this token (EVIDENT_TEST_DSA_TDB_URL / _TOKEN).
@@ -104,7 +108,11 @@ try {
         PGDATABASE: url.pathname.slice(1),
       });
     },
-    vitest: () => run(bin("vitest"), ["run", ...vitestArgs], env),
+    vitest: async () => {
+      const code = await run(bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestReport}`, ...vitestArgs], env);
+      failures.push(...vitestFailures(vitestReport));
+      return code;
+    },
     deno: async () => {
       const check = await run(bin("deno"), ["check", "supabase/functions/", "scripts/stack/gateway.ts", "tests/deno/"]);
       const lint = await run(bin("deno"), ["lint"]);
@@ -126,6 +134,25 @@ try {
   await stack?.stop();
 }
 
+function vitestFailures(reportPath: string): string[] {
+  if (!existsSync(reportPath)) return [];
+  type Report = {
+    testResults: Array<{
+      name: string;
+      message?: string;
+      assertionResults: Array<{ status: string; fullName: string; failureMessages: string[] }>;
+    }>;
+  };
+  const report = JSON.parse(readFileSync(reportPath, "utf8")) as Report;
+  const firstLine = (text = "") => text.trim().split("\n")[0].slice(0, 240);
+  return report.testResults.flatMap((file) => {
+    const where = path.relative(repoRoot, file.name);
+    const failedTests = file.assertionResults.filter((test) => test.status === "failed");
+    if (failedTests.length === 0 && file.message) return [`vitest ${where}: ${firstLine(file.message)}`];
+    return failedTests.map((test) => `vitest ${where} > ${test.fullName}: ${firstLine(test.failureMessages[0])}`);
+  });
+}
+
 async function withSql<T>(url: string, body: (sql: postgres.Sql) => Promise<T>): Promise<T> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
@@ -137,6 +164,7 @@ async function withSql<T>(url: string, body: (sql: postgres.Sql) => Promise<T>):
 
 console.log("\n=== summary ===");
 for (const { check, ok, seconds } of results) console.log(`${ok ? "ok  " : "FAIL"} ${check} (${seconds.toFixed(1)} s)`);
+for (const failure of failures) console.log(`  ${failure}`);
 const failed = results.filter((r) => !r.ok).length;
 console.log(`checks: ${results.length - failed} passed, ${failed} failed (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 process.exit(failed ? 1 : 0);

@@ -55,6 +55,9 @@ interface Accepted {
   status: number;
 }
 
+/** Kept free at the end of a lease to record what the batch did. */
+const leaseRecordMarginMs = 1_000;
+
 const defaults = {
   batchSize: maxStatementsPerBatch,
   leaseSeconds: 300,
@@ -93,6 +96,11 @@ export async function submitDue(sql: Sql, keyring: Keyring, client: TdbClient, o
   };
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   const timeLeft = () => o.budgetMs - (Date.now() - started);
+  // What a batch may still spend: within the pass's budget and within its lease, with room left to
+  // record the outcome. Past its lease another worker may claim the batch, and this one could then
+  // record nothing of what it sent.
+  let leaseEnds = 0;
+  const batchTimeLeft = () => Math.min(timeLeft(), leaseEnds - leaseRecordMarginMs - Date.now());
 
   const release = async (row: OutboxRow, to: "pending" | "dead_letter", status: number | null, error: unknown, delayMs = 0) => {
     const [moved] = await asWriter(sql, (tx) => tx`
@@ -170,7 +178,7 @@ export async function submitDue(sql: Sql, keyring: Keyring, client: TdbClient, o
     const missing: OutboxRow[] = [];
     const failed: Array<[OutboxRow, TdbResult]> = [];
     for (const row of rows) {
-      if (timeLeft() <= 0) {
+      if (batchTimeLeft() < client.timeoutMs) {
         // Out of time: leave the rest for a later pass rather than outlive the lease.
         failed.push([row, { kind: "timeout" }]);
         continue;
@@ -184,6 +192,7 @@ export async function submitDue(sql: Sql, keyring: Keyring, client: TdbClient, o
   };
 
   while (report.batches < o.maxBatches && timeLeft() > 0) {
+    leaseEnds = Date.now() + o.leaseSeconds * 1000;
     const claimed = await asWriter(sql, (tx) => tx`
       select * from evident.claim_statements(${o.workerId}, ${o.batchSize}, make_interval(secs => ${o.leaseSeconds}), ${o.onlyId ?? null}::uuid)`) as unknown as OutboxRow[];
     if (claimed.length === 0) break;
@@ -276,8 +285,8 @@ export async function submitDue(sql: Sql, keyring: Keyring, client: TdbClient, o
       if (transient(result)) {
         if (ambiguous(result)) maybeSent = new Set(toSend.map((row) => row.id));
         const delay = backoffMs(inline + 1, o, result.kind === "response" ? result.retryAfterSeconds : undefined);
-        // Retry now only if the wait and a whole request still fit in this pass.
-        if (inline < o.inlineRetries && delay + client.timeoutMs < timeLeft()) {
+        // Retry now only if the wait and a whole request still fit in this pass and this lease.
+        if (inline < o.inlineRetries && delay + client.timeoutMs < batchTimeLeft()) {
           inline += 1;
           await sleep(delay);
           continue;
