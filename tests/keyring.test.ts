@@ -1,12 +1,13 @@
 // The signing keys: parsed strictly, never printed, and the audit-events function refuses to start
 // without a usable one (checked by starting the real function under Deno).
 import { spawnSync } from "node:child_process";
-import { createHmac } from "node:crypto";
+import * as nodeCrypto from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { inspect } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { bin, repoRoot } from "../scripts/stack/config.ts";
-import { HmacSha256 } from "../supabase/functions/_shared/crypto.ts";
+import { HmacSha256, type OneShot, sha256Helpers } from "../supabase/functions/_shared/crypto.ts";
 import { Keyring } from "../supabase/functions/_shared/keyring.ts";
 
 const secret = "s3cret-material-that-is-long-enough-0123456789";
@@ -28,6 +29,25 @@ describe("HmacSha256", () => {
       .toBe("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
     expect(mac(new Uint8Array(131).fill(0xaa), "Test Using Larger Than Block-Size Key - Hash Key First"))
       .toBe("60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  });
+});
+
+describe("sha256Helpers", () => {
+  const oneShot = (nodeCrypto as { hash?: OneShot }).hash;
+  it("gives createHash's digest, over the one-shot call and over the createHash fallback", () => {
+    expect(oneShot, "this Node has crypto.hash (engines: >=20.12)").toBeTypeOf("function");
+    const paths = { "one-shot": sha256Helpers(oneShot), fallback: sha256Helpers(undefined) };
+    for (const [name, { sha256, sha256Hex }] of Object.entries(paths)) {
+      expect(sha256Hex("abc"), name).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+      fc.assert(
+        fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.string({ unit: "grapheme", maxLength: 100 })), (data) => {
+          const expected = createHash("sha256").update(data).digest("hex");
+          expect(sha256Hex(data), name).toBe(expected);
+          expect(Buffer.from(sha256(data)).toString("hex"), name).toBe(expected);
+        }),
+        { numRuns: 500 },
+      );
+    }
   });
 });
 

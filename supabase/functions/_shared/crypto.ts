@@ -8,22 +8,34 @@ import * as nodeCrypto from "node:crypto";
 // crypto.hash() hashes in one call, without a Hash object: about twice as fast for the short inputs
 // verification and sealing hash millions of. It is in Node from 20.12 and in Deno from 2.2; an
 // older runtime (a hosted edge runtime pinned to an earlier Deno) gets createHash, same bytes.
-type OneShot = {
+export type OneShot = {
   (algorithm: string, data: Uint8Array | string, encoding: "buffer"): Uint8Array;
   (algorithm: string, data: Uint8Array | string, encoding: "hex"): string;
 };
-const oneShot = (nodeCrypto as { hash?: OneShot }).hash;
 
-/** SHA-256 of the bytes (a string: its UTF-8 bytes). */
-export const sha256: (data: Uint8Array | string) => Uint8Array = oneShot
-  ? (data) => oneShot("sha256", data, "buffer")
-  : (data) => nodeCrypto.createHash("sha256").update(data).digest();
+/** The SHA-256 helpers over the runtime's one-shot call, or over createHash where it has none. */
+export function sha256Helpers(oneShot: OneShot | undefined): {
+  sha256: (data: Uint8Array | string) => Uint8Array;
+  sha256Hex: (data: Uint8Array | string) => string;
+} {
+  if (!oneShot) {
+    return {
+      sha256: (data) => nodeCrypto.createHash("sha256").update(data).digest(),
+      sha256Hex: (data) => nodeCrypto.createHash("sha256").update(data).digest("hex"),
+    };
+  }
+  return {
+    sha256: (data) => oneShot("sha256", data, "buffer"),
+    // Hex straight from the native call: half the cost of a Buffer turned into hex.
+    sha256Hex: (data) => oneShot("sha256", data, "hex"),
+  };
+}
 
-/** SHA-256 in lowercase hex; a string is hashed as its UTF-8 bytes. (Hex straight from the native
- * call: half the cost of a Buffer turned into hex.) */
-export const sha256Hex: (data: Uint8Array | string) => string = oneShot
-  ? (data) => oneShot("sha256", data, "hex")
-  : (data) => nodeCrypto.createHash("sha256").update(data).digest("hex");
+/**
+ * SHA-256 of the bytes (a string: its UTF-8 bytes), as bytes (sha256) or lowercase hex
+ * (sha256Hex).
+ */
+export const { sha256, sha256Hex } = sha256Helpers((nodeCrypto as { hash?: OneShot }).hash);
 
 /**
  * HMAC-SHA256 (RFC 2104, FIPS 198-1) with the key's two padded blocks prepared once, so each MAC is
