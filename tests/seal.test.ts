@@ -9,9 +9,10 @@ import { hexToBytes } from "../supabase/functions/_shared/crypto.ts";
 import { ExportSigner, verifyExportSignature } from "../supabase/functions/_shared/export-key.ts";
 import { canonicalBytes, manifestBytes, sealedOrganizationMonth } from "../supabase/functions/_shared/manifest.ts";
 import { merkleRoot } from "../supabase/functions/_shared/merkle/root.ts";
+import { monthBounds, sealMonth } from "../supabase/functions/_shared/seal.ts";
 import { createOrganization, keyring, sampleEvent } from "./support/api.ts";
 import { backfillMonth } from "./support/backfill.ts";
-import { evident } from "./support/cli.ts";
+import { evident, evidentAsync } from "./support/cli.ts";
 import { adminSql, testStack } from "./support/stack.ts";
 
 const sql = adminSql();
@@ -120,6 +121,36 @@ describe("evident seal", () => {
     expect(after).toEqual(before);
     expect(statSync(file).mtimeMs).toBe(written);
     await expect(sql`select evident.record_manifest(${sql.json({ partition_name: "audit_events_2026_08" })})`).rejects.toMatchObject({ code: "EVM02" });
+  });
+
+  it("answers already sealed, and publishes the recorded manifest, when another sealer records the month first", async () => {
+    const other = "2018-06";
+    const org = await createOrganization(sql, "sealed by another");
+    await backfillMonth(sql, org, other, Array.from({ length: 4 }, () => sampleEvent()), keyring());
+    // The CLI checks the month and builds its manifest, then waits to record it behind this lock;
+    // meanwhile the other sealer (as the scheduled audit-maintenance function would) records it.
+    const locker = await sql.reserve();
+    let run: Awaited<ReturnType<typeof evidentAsync>>;
+    try {
+      await locker`begin`;
+      await locker`lock table public.partition_manifests in share row exclusive mode`;
+      const cli = evidentAsync(["seal", "--month", other], {
+        DB_URL: testStack.dbUrl, AUDIT_SIGNING_KEYS: testStack.signingKeys, AUDIT_EXPORT_SIGNING_KEY: exportKey, EVIDENT_ARCHIVE_DIR: archive,
+      });
+      const queued = () => sql`select 1 from pg_locks where relation = 'public.partition_manifests'::regclass and not granted`;
+      for (let i = 0; i < 300 && (await queued()).length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await queued()).toHaveLength(1);
+      expect(await sealMonth(locker, monthBounds(other)!, keyring(), ExportSigner.parse(exportKey))).toMatchObject({ status: "sealed" });
+      await locker`commit`;
+      run = await cli;
+    } finally {
+      locker.release();
+    }
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/2018-06 was sealed at .*never sealed again/);
+    expect(run.stdout).toMatch(/published its recorded manifest to .*2018-06\.json/);
+    const [recorded] = await sql`select signature from public.partition_manifests where partition_name = 'audit_events_2018_06'`;
+    expect(JSON.parse(readFileSync(path.join(archive, "manifests", `${other}.json`), "utf8")).signature).toBe(recorded.signature);
   });
 
   it("shows in the GrowBro guide's integrity query, run as an analyst", async () => {

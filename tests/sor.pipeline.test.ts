@@ -13,7 +13,7 @@ import type postgres from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { repoRoot } from "../scripts/stack/config.ts";
 import { appendAs, countEvents, createOrganization, sampleEvent, serviceToken, verifyTrail } from "./support/api.ts";
-import { evident } from "./support/cli.ts";
+import { evident, evidentAsync } from "./support/cli.ts";
 import { incompatibleStatement, sampleStatement, without } from "./support/sor.ts";
 import { adminSql, functionUrl, testStack } from "./support/stack.ts";
 import { startTdbServer, type TdbServer } from "./support/tdb-server.ts";
@@ -63,21 +63,6 @@ const cliEnv = (overrides: Record<string, string> = {}) => ({
   DSA_TDB_TIMEOUT_MS: "3000",
   ...overrides,
 });
-
-/**
- * Runs `evident` without blocking this process: the local Transparency Database answers from this
- * process's event loop, which spawnSync (support/cli.ts) would freeze.
- */
-function evidentAsync(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["bin/evident.mjs", ...args], { cwd: repoRoot, env: { PATH: process.env.PATH ?? "", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => stdout += chunk);
-    child.stderr.on("data", (chunk) => stderr += chunk);
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** Puts a row straight into the outbox, bypassing validation: a statement queued under older rules. */
 async function plantRaw(statement: Record<string, unknown>) {

@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import { ExportSigner, exportVerificationKeys, verifyExportSignature } from "../../../supabase/functions/_shared/export-key.ts";
 import { manifestBytes } from "../../../supabase/functions/_shared/manifest.ts";
 import { Keyring } from "../../../supabase/functions/_shared/keyring.ts";
-import { monthBounds, readManifest, sealMonth } from "../../../supabase/functions/_shared/seal.ts";
+import { monthBounds, readManifest, sealedByAnother, sealMonth } from "../../../supabase/functions/_shared/seal.ts";
 import { archiveDir, publishCheckpoint, publishKey, publishPublicKey } from "../archive.ts";
 import { eventsFile, type WriteOutcome, writeMonthEvents } from "../month-archive.ts";
 import { cliDatabase } from "../database.ts";
@@ -50,7 +50,7 @@ export async function seal(args: string[]): Promise<number> {
       onProgress: (n) => {
         if (!values.json && process.stderr.isTTY) process.stderr.write(`\rsealing ${values.month}: ${n} entries`);
       },
-    });
+    }).catch((error) => sealedByAnother(sql, bounds, error));
     if (!values.json && process.stderr.isTTY) process.stderr.write("\r\u001b[2K");
     let archived: WriteOutcome | undefined;
     let published: string | undefined;

@@ -103,6 +103,20 @@ export async function sealMonth(
   return { status: "sealed", manifest, signature };
 }
 
+/**
+ * After sealMonth threw: already_sealed when another sealer (the CLI, the scheduled function, an
+ * overlapping run) recorded the month first: EVM02 if it had committed when ours checked, a
+ * unique violation if both were recording at once. Anything else is thrown again. Call it with a
+ * connection outside the failed transaction.
+ */
+export async function sealedByAnother(sql: Queryable, bounds: MonthBounds, error: unknown): Promise<SealOutcome> {
+  if (!["EVM02", "23505"].includes((error as { code?: string }).code ?? "")) throw error;
+  const [row] = await sql`
+    select evident.canonical_timestamp(sealed_at) as sealed_at from public.partition_manifests where partition_name = ${bounds.partitionName}`;
+  if (!row) throw error;
+  return { status: "already_sealed", sealed_at: row.sealed_at as string };
+}
+
 export interface MonthPass {
   recordCount: number;
   /** RFC 6962 root over every entry hash of the month in (organization_id, seq) order. */

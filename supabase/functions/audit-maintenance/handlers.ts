@@ -16,7 +16,7 @@ import { ApiError } from "../_shared/errors.ts";
 import { type ExportSigner, exportVerificationKeys } from "../_shared/export-key.ts";
 import { json, readJsonBody } from "../_shared/http.ts";
 import type { Keyring } from "../_shared/keyring.ts";
-import { monthBounds, sealMonth, verifySealedMonth } from "../_shared/seal.ts";
+import { monthBounds, sealedByAnother, sealMonth, verifySealedMonth } from "../_shared/seal.ts";
 import { eventInput } from "../_shared/schemas/events.ts";
 import { parseInput } from "../_shared/schemas/parse.ts";
 import { timestamp, uuid } from "../_shared/schemas/values.ts";
@@ -56,14 +56,8 @@ async function checkpointTask({ sql, signer }: Context): Promise<Response> {
 
 async function sealTask({ sql, keyring, signer }: Context, monthName: string): Promise<Response> {
   const bounds = monthBounds(monthName)!;
-  const outcome = await asWriter(sql, (tx) => sealMonth(tx, bounds, keyring, signer)).catch(async (error) => {
-    // Another sealer (the CLI, or an overlapping run) recorded the month first: EVM02 if it had
-    // committed when ours checked, a unique violation if both were recording at once.
-    if (!["EVM02", "23505"].includes((error as { code?: string }).code ?? "")) throw error;
-    const [row] = await sql`select evident.canonical_timestamp(sealed_at) as sealed_at from public.partition_manifests where partition_name = ${bounds.partitionName}`;
-    if (!row) throw error;
-    return { status: "already_sealed" as const, sealed_at: row.sealed_at as string };
-  });
+  const outcome = await asWriter(sql, (tx) => sealMonth(tx, bounds, keyring, signer))
+    .catch((error) => sealedByAnother(sql, bounds, error));
   if (outcome.status === "not_finished") {
     throw new ApiError(409, "conflict", `${monthName} has not ended yet (it ends at ${outcome.ends})`);
   }
