@@ -292,4 +292,32 @@ describe("verify", () => {
     );
     expect((await verifyEvents()).at(-1)).toMatchObject({ valid: false, first_failure_seq: 4 });
   });
+
+  it("verifies every organisation when none is named, each reported and logged on its own", async () => {
+    // From now: only the new organisation's entry is in the window; for the others, their heads and
+    // newest checkpoints are what is checked. This file's organisation gets a checkpoint that no
+    // longer matches its trail (reversing the hash twice restores it).
+    const since = new Date().toISOString();
+    const intact = await createOrganization(sql, "maintenance: all, intact");
+    expect((await appendAs(serviceToken(), intact, [sampleEvent()])).status).toBe(201);
+    const logged = (organizationId: string) => sql`
+      select count(*)::int as n from public.audit_events where organization_id = ${organizationId} and event_type = 'audit_verification'`;
+    const [before] = await logged(intact);
+    await whileTampered(
+      `update evident.checkpoints set entry_hash = reverse(entry_hash) where organization_id = '${org}'`,
+      `update evident.checkpoints set entry_hash = reverse(entry_hash) where organization_id = '${org}'`,
+      async () => {
+        const run = await maintenance({ task: "verify", since });
+        expect(run.status, JSON.stringify(run.body).slice(0, 500)).toBe(200);
+        const body = run.body as { valid: boolean; organizations: Array<{ organization_id: string; valid: boolean }> };
+        const everyone = await sql`select id::text from public.organizations union select organization_id::text from evident.chain_heads`;
+        expect(body.organizations.map((r) => r.organization_id).sort()).toEqual(everyone.map((r) => r.id).sort());
+        expect(body.valid).toBe(false);
+        expect(body.organizations.find((r) => r.organization_id === org)).toMatchObject({ valid: false, checkpoint_problems: [expect.any(String)] });
+        expect(body.organizations.find((r) => r.organization_id === intact)).toMatchObject({ valid: true, checked: 1, head: { matches: true } });
+      },
+    );
+    const [after] = await logged(intact);
+    expect(after.n).toBe(before.n + 1);
+  });
 });
