@@ -11,7 +11,7 @@ import type { CertifiedExport } from "../supabase/functions/_shared/certified-ex
 import { verifyCertifiedExport } from "../supabase/functions/_shared/certified-export/verify.ts";
 import { ExportSigner } from "../supabase/functions/_shared/export-key.ts";
 import { eraseSubject } from "../supabase/functions/_shared/gdpr.ts";
-import { checkPersonalData } from "../supabase/functions/_shared/personal.ts";
+import { checkPersonalData, CommitmentKey } from "../supabase/functions/_shared/personal.ts";
 import { unstorableJson, unstorableString } from "../supabase/functions/_shared/schemas/values.ts";
 import { appendAs, callFunction, createMember, createOrganization, keyring, sampleEvent, serviceToken, userToken, verifyTrail } from "./support/api.ts";
 import { evident } from "./support/cli.ts";
@@ -358,6 +358,47 @@ describe("tampering with personal data", () => {
     const changed = verifyCli(org);
     expect(changed.code).toBe(1);
     expect(changed.stdout).toMatch(/first failing entry: seq 1/);
+  });
+});
+
+describe("rotating the commitment key", () => {
+  // Values committed under the key before a rotation (April) and under the new key (May): after the
+  // rotation the old key is retired, and both months' values still check.
+  const oldKey = testStack.piiCommitmentKey;
+  const newKey = `rotated-${"k".repeat(40)}`;
+  let org: string;
+  beforeAll(async () => {
+    org = await createOrganization(sql, "gdpr: rotated commitment key");
+    await backfillPersonalMonth(sql, org, "2021-04", [reportEvent("user-gus", "192.0.2.7", "before"), reportEvent("user-hal", "192.0.2.8", "before")], keyring());
+    await backfillPersonalMonth(sql, org, "2021-05", [reportEvent("user-gus", "192.0.2.9", "after")], keyring(), CommitmentKey.parse(newKey));
+  });
+  const verifyWith = (keys: Record<string, string>) => {
+    const run = evident(["verify", "--org", org, "--json"], { ...cliEnv(), ...keys });
+    return { ...run, report: run.code === 2 ? undefined : JSON.parse(run.stdout).organizations[0] };
+  };
+
+  it("checks values committed under the retired key and under the new one", () => {
+    const run = verifyWith({ AUDIT_PII_COMMITMENT_KEY: newKey, AUDIT_PII_COMMITMENT_RETIRED_KEYS: `not-this-one-${"x".repeat(32)}, ${oldKey}` });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.report.personal_data).toMatchObject({ checked: 9, problems: [] });
+  });
+
+  it("reports every value whose key it is not given", () => {
+    const withoutRetired = verifyWith({ AUDIT_PII_COMMITMENT_KEY: newKey });
+    expect(withoutRetired.code).toBe(1);
+    expect(withoutRetired.report.personal_data.problems.map((p: { seq: number }) => p.seq)).toEqual([1, 1, 1, 2, 2, 2]);
+    const oldOnly = verifyWith({ AUDIT_PII_COMMITMENT_KEY: oldKey });
+    expect(oldOnly.code).toBe(1);
+    expect(oldOnly.report.personal_data.problems).toEqual([1, 1, 1].map(() => expect.objectContaining({
+      seq: 3, problem: "the value, its subject or its nonce does not match the signed commitment",
+    })));
+  });
+
+  it("refuses a retired key shorter than 32 bytes, without printing it", () => {
+    const run = verifyWith({ AUDIT_PII_COMMITMENT_KEY: newKey, AUDIT_PII_COMMITMENT_RETIRED_KEYS: `${oldKey},short-secret` });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/key 2 of AUDIT_PII_COMMITMENT_RETIRED_KEYS is 12 bytes; at least 32 are required/);
+    expect(run.stderr).not.toContain("short-secret");
   });
 });
 

@@ -17,7 +17,7 @@ export function generateLocalSecrets(): Record<string, string> {
 }
 
 /** Function settings with no local default, handed to the functions only when set. */
-export const optionalFunctionVariables = ["AUDIT_EXPORT_RETIRED_PUBLIC_KEYS", "DSA_TDB_URL", "DSA_TDB_TOKEN"];
+export const optionalFunctionVariables = ["AUDIT_EXPORT_RETIRED_PUBLIC_KEYS", "AUDIT_PII_COMMITMENT_RETIRED_KEYS", "DSA_TDB_URL", "DSA_TDB_TOKEN"];
 
 export function loadLocalSecrets(): Record<string, string> {
   if (!existsSync(localSecretsFile)) {

@@ -11,14 +11,15 @@ import { testStack } from "./stack.ts";
 
 export const commitmentKey = () => CommitmentKey.parse(testStack.piiCommitmentKey);
 
-export async function backfillPersonalMonth(sql: postgres.Sql, organizationId: string, month: string, events: EventInput[], ring: Keyring) {
+export async function backfillPersonalMonth(
+  sql: postgres.Sql, organizationId: string, month: string, events: EventInput[], ring: Keyring, key: CommitmentKey = commitmentKey(),
+) {
   await sql`select evident.create_audit_partition(${`${month}-01`}::date)`;
   const [head] = await sql`select seq, entry_hash from evident.chain_heads where organization_id = ${organizationId}`;
   let seq = head ? Number(head.seq) : 0;
   let previous: string | null = head?.entry_hash ?? null;
   const monthStart = Date.parse(`${month}-01T00:00:00Z`);
   const personal: PersonalRow[] = [];
-  const key = commitmentKey();
   const rows = events.map((event, i) => {
     const createdAt = `${new Date(monthStart + (i + 1) * 1000).toISOString().slice(0, 23)}000Z`;
     seq += 1;

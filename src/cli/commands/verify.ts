@@ -31,7 +31,7 @@ import { ExportSigner } from "../../../supabase/functions/_shared/export-key.ts"
 import { monthBounds, verifySealedMonth } from "../../../supabase/functions/_shared/seal.ts";
 import { cliDatabase, cliDatabaseUrl } from "../database.ts";
 import { progress } from "../progress.ts";
-import { checkPersonalData, CommitmentKey, commitmentKeyVariable, type PersonalCheck } from "../../../supabase/functions/_shared/personal.ts";
+import { checkPersonalData, CommitmentKey, commitmentKeyVariable, retiredCommitmentKeysVariable, type PersonalCheck } from "../../../supabase/functions/_shared/personal.ts";
 
 export async function verify(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -63,7 +63,9 @@ export async function verify(args: string[]): Promise<number> {
 
   // Personal data outside the signed core (canonical form v2) is checked against its signed
   // commitments when the commitment key is given; without it, only the entries are verified.
-  const commitmentKey = process.env[commitmentKeyVariable] ? CommitmentKey.parse(process.env[commitmentKeyVariable]) : undefined;
+  const commitmentKey = process.env[commitmentKeyVariable]
+    ? CommitmentKey.parse(process.env[commitmentKeyVariable], process.env[retiredCommitmentKeysVariable])
+    : undefined;
   const sql = cliDatabase();
   try {
     const organizations = values.org

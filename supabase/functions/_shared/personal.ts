@@ -12,27 +12,44 @@ import type { PersonalDataInput } from "./schemas/events.ts";
 import type { Queryable } from "./trail.ts";
 
 export const commitmentKeyVariable = "AUDIT_PII_COMMITMENT_KEY";
+/** Keys rotated out, comma-separated: values committed under them still check (docs/runbooks/key-rotation.md). */
+export const retiredCommitmentKeysVariable = "AUDIT_PII_COMMITMENT_RETIRED_KEYS";
 export const minimumCommitmentKeyBytes = 32;
 
 export class CommitmentKey {
   readonly #secret: Uint8Array;
+  readonly #retired: Uint8Array[];
 
-  private constructor(secret: Uint8Array) {
+  private constructor(secret: Uint8Array, retired: Uint8Array[]) {
     this.#secret = secret;
+    this.#retired = retired;
   }
 
-  /** The secret exactly as written (surrounding whitespace trimmed), as UTF-8 bytes; at least 32. */
-  static parse(secret: string | undefined): CommitmentKey {
+  /**
+   * Each secret exactly as written (surrounding whitespace trimmed), as UTF-8 bytes; at least 32.
+   * `retired`: the keys rotated out, comma-separated; they only check values committed before.
+   */
+  static parse(secret: string | undefined, retired?: string): CommitmentKey {
     if (!secret?.trim()) throw new ConfigurationError(`${commitmentKeyVariable} is not set: personal data cannot be committed or checked without it`);
-    const bytes = new TextEncoder().encode(secret.trim());
-    if (bytes.length < minimumCommitmentKeyBytes) {
-      throw new ConfigurationError(`${commitmentKeyVariable} is ${bytes.length} bytes; at least ${minimumCommitmentKeyBytes} are required`);
-    }
-    return new CommitmentKey(bytes);
+    const bytes = (text: string, name: string) => {
+      const encoded = new TextEncoder().encode(text.trim());
+      if (encoded.length < minimumCommitmentKeyBytes) {
+        throw new ConfigurationError(`${name} is ${encoded.length} bytes; at least ${minimumCommitmentKeyBytes} are required`);
+      }
+      return encoded;
+    };
+    const retiredKeys = (retired ?? "").split(",").map((text) => text.trim()).filter(Boolean)
+      .map((text, i) => bytes(text, `key ${i + 1} of ${retiredCommitmentKeysVariable}`));
+    return new CommitmentKey(bytes(secret, commitmentKeyVariable), retiredKeys);
   }
 
   static fromEnv(): CommitmentKey {
-    return CommitmentKey.parse(readEnv(commitmentKeyVariable));
+    return CommitmentKey.parse(readEnv(commitmentKeyVariable), readEnv(retiredCommitmentKeysVariable));
+  }
+
+  /** How many retired keys still check old values. */
+  get retiredKeys(): number {
+    return this.#retired.length;
   }
 
   /** Lowercase hex HMAC-SHA256 over the record's commitment bytes. */
@@ -40,16 +57,20 @@ export class CommitmentKey {
     return createHmac("sha256", this.#secret).update(commitmentBytes(record)).digest("hex");
   }
 
-  /** Constant-time check of a stored value against its signed commitment. */
+  /**
+   * Constant-time check of a stored value against its signed commitment, under the current key or
+   * any retired one (a value committed before a rotation keeps checking).
+   */
   matches(record: PersonalRecord, commitment: string): boolean {
     if (!/^[0-9a-f]{64}$/.test(commitment)) return false;
-    let expected: Buffer;
+    let message: Uint8Array;
     try {
-      expected = createHmac("sha256", this.#secret).update(commitmentBytes(record)).digest();
+      message = commitmentBytes(record);
     } catch {
       return false;
     }
-    return timingSafeEqual(expected, Buffer.from(commitment, "hex"));
+    const signed = Buffer.from(commitment, "hex");
+    return [this.#secret, ...this.#retired].some((secret) => timingSafeEqual(createHmac("sha256", secret).update(message).digest(), signed));
   }
 
   /** A keyed, non-reversible reference to a data subject, for erasure events (which may not name them). */
