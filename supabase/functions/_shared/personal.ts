@@ -47,11 +47,6 @@ export class CommitmentKey {
     return CommitmentKey.parse(readEnv(commitmentKeyVariable), readEnv(retiredCommitmentKeysVariable));
   }
 
-  /** How many retired keys still check old values. */
-  get retiredKeys(): number {
-    return this.#retired.length;
-  }
-
   /** Lowercase hex HMAC-SHA256 over the record's commitment bytes. */
   commit(record: PersonalRecord): string {
     return createHmac("sha256", this.#secret).update(commitmentBytes(record)).digest("hex");
