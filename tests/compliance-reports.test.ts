@@ -92,6 +92,7 @@ describe("SOC 2 report", () => {
     expect(report).toMatchObject({ report_type: "SOC 2 Type II - Security Controls", organization_id: org, overall_status: "PASS" });
     expect(report.controls.map((c: { id: string }) => c.id)).toEqual([
       "trail_integrity", "manifest_freshness", "retention_compliance", "signing_key_age", "access_review", "least_privilege",
+      "worm_enforcement",
     ]);
     for (const control of report.controls) {
       expect(control.status, `${control.id}: ${control.reason}`).toBe("PASS");
@@ -99,10 +100,11 @@ describe("SOC 2 report", () => {
     }
     expect(report.compliance_status).toEqual({
       audit_trail_complete: "PASS", access_logs_retained: "PASS", retention_enforced: "PASS", signing_keys_rotated: "PASS", least_privilege: "PASS",
+      worm_enforced: "PASS",
     });
     expect(report.controls[0].evidence).toMatchObject({ checked: before, head: { matches: true, head_seq: before } });
     expect(report.controls[3].evidence).toMatchObject({ active_key_id: testStack.activeKeyId, age_source: "first entry signed", age_days: 0 });
-    expect(report.security_metrics).toMatchObject({ total_audit_events: before, events_in_period: before, privilege_violations: 0 });
+    expect(report.security_metrics).toMatchObject({ total_audit_events: before, events_in_period: before, privilege_violations: 0, worm_gaps: 0 });
 
     const accesses = await eventsOf(org, "audit_access");
     expect(await count(org)).toBe(before + 1);
@@ -193,6 +195,46 @@ describe("least privilege", () => {
       expect(q.body.reasons.access_control).toMatch(/UPDATE on evident.checkpoints to evident_analyst/);
     } finally {
       await grant("revoke update on evident.checkpoints from evident_analyst");
+    }
+    expect((await soc2(org, await userToken(admin))).body.overall_status).toBe("PASS");
+  });
+});
+
+describe("WORM enforcement", () => {
+  it("fails when a guard is switched off, naming each gap, in both reports", async () => {
+    // What an owner could do once it lets the DDL guard allow it: switch a refusal trigger off,
+    // stop forcing row security on a partition, disable the guard's sql_drop event trigger.
+    const ddl = (statements: string[]) => sql.begin(async (tx) => {
+      await tx`select set_config('evident.allow_audit_ddl', 'on', true)`;
+      for (const statement of statements) await tx.unsafe(statement);
+    });
+    const [{ partition }] = await sql`
+      select r.relid::regclass::text as partition from evident.protected_relations r where r.kind = 'partition' order by 1 limit 1`;
+    await ddl([
+      "alter table evident.checkpoints disable trigger _010_refuse_update",
+      `alter table ${partition} no force row level security`,
+      "alter event trigger evident_audit_ddl_guard_drop disable",
+    ]);
+    try {
+      const report = await soc2(org, await userToken(admin));
+      const control = report.body.controls.find((c: { id: string }) => c.id === "worm_enforcement");
+      expect(control.status).toBe("FAIL");
+      expect(control.evidence.gaps).toEqual(expect.arrayContaining([
+        { object: "evident.checkpoints", problem: "trigger _010_refuse_update is disabled" },
+        { object: partition, problem: "row-level security is not forced" },
+        { object: "evident_audit_ddl_guard_drop", problem: "the DDL guard event trigger is disabled" },
+      ]));
+      expect(control.reason).toMatch(/evident.checkpoints: trigger _010_refuse_update is disabled/);
+      expect(report.body).toMatchObject({ overall_status: "FAIL", compliance_status: { worm_enforced: "FAIL" }, security_metrics: { worm_gaps: 3 } });
+      const q = await quarterly(org, await userToken(admin));
+      expect(q.body.findings.access_control).toBe("FAIL");
+      expect(q.body.reasons.access_control).toMatch(/the DDL guard event trigger is disabled/);
+    } finally {
+      await ddl([
+        "alter table evident.checkpoints enable trigger _010_refuse_update",
+        `alter table ${partition} force row level security`,
+        "alter event trigger evident_audit_ddl_guard_drop enable",
+      ]);
     }
     expect((await soc2(org, await userToken(admin))).body.overall_status).toBe("PASS");
   });

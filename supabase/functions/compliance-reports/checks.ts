@@ -333,6 +333,20 @@ export async function leastPrivilege(sql: Queryable): Promise<Control> {
   };
 }
 
+/** The WORM guards are in place now: every refusal trigger, forced row security and the DDL guard (evident.worm_guard_gaps). */
+export async function wormEnforcement(sql: Queryable): Promise<Control> {
+  const gaps = await sql`select object, problem from evident.worm_guard_gaps()`;
+  return {
+    id: "worm_enforcement",
+    name: "WORM enforcement in place: refusal triggers enabled on every audit relation, row security forced, the DDL guard enabled",
+    status: status(gaps.length === 0),
+    reason: gaps.length === 0
+      ? "every audit relation refuses UPDATE, DELETE and TRUNCATE, the chain trigger and the DDL guard are enabled"
+      : gaps.map((g) => `${g.object}: ${g.problem}`).join("; "),
+    evidence: { gaps: gaps.map((g) => ({ object: g.object, problem: g.problem })) },
+  };
+}
+
 /** The newest stored checkpoint of the organisation still names an entry the trail holds. */
 export async function checkpointHolds(sql: Queryable, organizationId: string): Promise<{ ok: boolean; reason: string; checkpoint: unknown }> {
   const [cp] = await sql`

@@ -10,6 +10,7 @@ import {
   checkpointHolds,
   type Control,
   leastPrivilege,
+  wormEnforcement,
   manifestFreshness,
   type Period,
   retentionControl,
@@ -31,6 +32,7 @@ export interface Soc2Report {
     retention_enforced: Status;
     signing_keys_rotated: Status;
     least_privilege: Status;
+    worm_enforced: Status;
   };
   security_metrics: Record<string, number>;
   controls: Control[];
@@ -57,7 +59,8 @@ export async function soc2Report(sql: Queryable, organizationId: string, keyring
   const access = await accessFigures(sql, organizationId, reportPeriod);
   const review = accessReviewControl(access, reportPeriod);
   const privileges = await leastPrivilege(sql);
-  const controls = [integrity, manifests, retention, keys, review, privileges];
+  const worm = await wormEnforcement(sql);
+  const controls = [integrity, manifests, retention, keys, review, privileges, worm];
 
   const [metrics] = await sql`
     select count(*)::bigint as events_in_period,
@@ -85,6 +88,7 @@ export async function soc2Report(sql: Queryable, organizationId: string, keyring
       retention_enforced: retention.status,
       signing_keys_rotated: keys.status,
       least_privilege: privileges.status,
+      worm_enforced: worm.status,
     },
     security_metrics: {
       total_audit_events: Number(integrity.evidence.checked),
@@ -92,6 +96,7 @@ export async function soc2Report(sql: Queryable, organizationId: string, keyring
       audit_accesses: access.accesses,
       refused_requests: access.refused_requests,
       privilege_violations: (privileges.evidence.violations as unknown[]).length,
+      worm_gaps: (worm.evidence.gaps as unknown[]).length,
       verification_runs: Number(metrics.verification_runs),
       verification_runs_failed: Number(metrics.verification_runs_failed),
       compliance_audits: Number(metrics.compliance_audits),
@@ -183,12 +188,14 @@ export async function quarterlyAssessment(
   // 2. Retention (the seed: PASS only if nothing expired is still held).
   const retention = await retentionFigures(sql, organizationId);
 
-  // 3. Access control: no write privilege beyond the design, every read recorded with a purpose
-  //    and a verified permission; refused requests are counted.
+  // 3. Access control: no write privilege beyond the design, the WORM guards in place, every read
+  //    recorded with a purpose and a verified permission; refused requests are counted.
   const period = { start: bounds.start, end: bounds.end };
   const access = await accessFigures(sql, organizationId, period);
   const review = accessReviewControl(access, period);
   const privileges = await leastPrivilege(sql);
+  const worm = await wormEnforcement(sql);
+  const accessControls = [review, privileges, worm];
 
   // 4. Backup integrity: sealed months (signed, published manifests) match the trail and are not
   //    tampered or overdue; the newest signed checkpoint still names an entry the trail holds.
@@ -199,7 +206,7 @@ export async function quarterlyAssessment(
   const findings = {
     integrity_status: (integrityFailed.length === 0 ? "PASS" : "FAIL") as Status,
     retention_compliance: (retention.expired_events - retention.held_expired_events === 0 ? "PASS" : "FAIL") as Status,
-    access_control: (review.status === "PASS" && privileges.status === "PASS" ? "PASS" : "FAIL") as Status,
+    access_control: (accessControls.every((c) => c.status === "PASS") ? "PASS" : "FAIL") as Status,
     backup_integrity: (manifests.status === "PASS" && checkpoint.ok && drill.ok ? "PASS" : "FAIL") as Status,
   };
   const reasons = {
@@ -210,8 +217,8 @@ export async function quarterlyAssessment(
       ? `no event held past its retention_until (${retention.total_events} events)`
       : `${retention.expired_events - retention.held_expired_events} events are past their retention_until and still held`) +
       (retention.held_expired_events > 0 ? `; ${retention.held_expired_events} expired events are kept under ${retention.active_legal_holds.length} active legal hold(s)` : ""),
-    access_control: [review, privileges].filter((c) => c.status === "FAIL").map((c) => c.reason).join("; ") ||
-      `${review.reason}; ${privileges.reason}`,
+    access_control: accessControls.filter((c) => c.status === "FAIL").map((c) => c.reason).join("; ") ||
+      accessControls.map((c) => c.reason).join("; "),
     backup_integrity: [manifests.status === "FAIL" ? manifests.reason : "", checkpoint.ok ? "" : checkpoint.reason, drill.ok ? "" : drill.reason].filter(Boolean).join("; ") ||
       `${manifests.reason}; ${checkpoint.reason}; ${drill.reason}`,
   };
