@@ -13,7 +13,7 @@ import { eventInput } from "../supabase/functions/_shared/schemas/events.ts";
 import { newExportKey, scratchArchive } from "./support/archive.ts";
 import { createMember, createOrganization, keyring, sampleEvent, serviceToken, userToken } from "./support/api.ts";
 import { backfillMonth } from "./support/backfill.ts";
-import { evident } from "./support/cli.ts";
+import { evident, evidentAsync } from "./support/cli.ts";
 import { adminSql, functionUrl, testStack } from "./support/stack.ts";
 
 const sql = adminSql();
@@ -124,6 +124,41 @@ describe("retention refuses each unmet condition, and records the refusal", () =
     expect(range.code, range.stderr).toBe(0);
     expect(retention(["check", "--month", "2017-03"]).stdout).toMatch(/NOT MET  no_legal_hold/);
     expect(evident(["holds", "release", JSON.parse(range.stdout).hold.id, "--reason", "inquiry closed"], env()).code).toBe(0);
+  });
+
+  it("refuses, and records the refusal, when a hold arrives between the check and the drop", async () => {
+    // The command's check passes; the drop then waits for the month's lock, held here, while a
+    // hold is applied. Once it has the lock, evident.retention_drop_month finds the hold (EVR01).
+    const locker = await sql.reserve();
+    let run: Awaited<ReturnType<typeof evidentAsync>>;
+    let holdId: string;
+    try {
+      await locker`begin`;
+      await locker`lock table evident.audit_events_2017_03 in access share mode`;
+      const drop = evidentAsync(["retention", "drop", "--month", "2017-03"], env());
+      const waiting = () => sql`select 1 from pg_locks where relation = 'evident.audit_events_2017_03'::regclass and not granted`;
+      for (let i = 0; i < 300 && (await waiting()).length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await waiting()).toHaveLength(1);
+      [{ id: holdId }] = await sql`
+        insert into evident.legal_holds (organization_id, scope, subject_id, reason, applied_by)
+        values (${orgR}, 'subject', 'moderator-held', 'late litigation hold', 'counsel') returning id`;
+      await locker`commit`;
+      run = await drop;
+    } finally {
+      locker.release();
+    }
+    try {
+      expect(run.code, run.stderr + run.stdout).toBe(1);
+      expect(run.stdout).toMatch(new RegExp(`NOT MET  no_legal_hold +an active legal hold covers entries of organisation\\(s\\) ${orgR}`));
+      expect(run.stdout).toMatch(/refused: audit_events_2017_03 is not dropped/);
+      expect(await partitionExists("2017-03")).toBe(true);
+      const events = await retentionEvents(orgR);
+      // Only the refusal: the drop's own event rolled back with it.
+      expect(events.at(-1)).toMatchObject({ metadata: { month: "2017-03", outcome: "refused", unmet: [{ condition: "no_legal_hold" }] } });
+      expect(events.filter((e) => e.metadata.outcome === "dropped")).toHaveLength(0);
+    } finally {
+      await sql`update evident.legal_holds set released_at = now(), released_by = 'counsel', release_reason = 'case closed' where id = ${holdId!}`;
+    }
   });
 
   it("refuses when the hold lookup fails (exit 2), and drops nothing", async () => {

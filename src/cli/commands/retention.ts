@@ -58,17 +58,19 @@ export async function retention(args: string[]): Promise<number> {
     }
     const organizations = await monthOrganizations(sql, bounds);
     const actor = process.env.USER || "operator";
-    if (unmet.length > 0) {
-      // The refusal is recorded too, in every organisation the month holds.
+    // The refusal is recorded too, in every organisation the month holds.
+    const refuse = async (conditions: Condition[]) => {
+      const unmet = conditions.filter((c) => !c.met);
       for (const org of organizations) {
         await asWriter(sql, (tx) => appendEvents(tx, org.organization_id, [retentionEvent(actor, bounds, org.organization_id, {
           outcome: "refused",
           unmet: unmet.map((c) => ({ condition: c.condition, detail: ownOnly(c.detail, org.organization_id) })),
         })], keyring));
       }
-      print(values.month, conditions, values.json, `refused: ${bounds.partitionName} is not dropped`);
+      print(bounds.month, conditions, values.json, `refused: ${bounds.partitionName} is not dropped`);
       return 1;
-    }
+    };
+    if (unmet.length > 0) return await refuse(conditions);
     const dropped = await sql.begin(async (tx) => {
       // The month's personal values (canonical form v2 keeps them outside the entries) go with it.
       const personal = new Map((await tx`
@@ -100,7 +102,16 @@ export async function retention(args: string[]): Promise<number> {
       await tx`reset role`;
       const [{ n }] = await tx`select evident.retention_drop_month(${bounds.startDate}::date, ${sha256!}, ${actor}) as n`;
       return Number(n);
+    }).catch((error) => {
+      // The database found a condition unmet once it held the month's lock (a hold applied since
+      // our check, say): the drop and its events rolled back, and the refusal is recorded instead.
+      if ((error as { code?: string }).code === "EVR01") return undefined;
+      throw error;
     });
+    if (dropped === undefined) {
+      const now = await sql<Condition[]>`select condition, met, detail from evident.retention_conditions(${bounds.startDate}::date)`;
+      return await refuse([...conditions.filter((c) => !now.some((d) => d.condition === c.condition)), ...now]);
+    }
     print(values.month, conditions, values.json, `dropped ${bounds.partitionName}: ${dropped} entries; its manifest stays as the tombstone, and its archived copy at ${dir}`);
     return 0;
   } finally {
