@@ -183,18 +183,23 @@ describe("evident archive verify (the backup drill)", () => {
     expect(b.metadata.months_checked).toContain(april);
     expect(b.metadata.months_checked).not.toContain(march);
 
-    // The quarterly report's backup integrity reads the newest drill.
+    // The quarterly report's backup integrity, and the SOC 2 report's backup_verification control,
+    // read the newest drill.
     const admin = await createMember(sql, orgA, "admin");
-    const report = async () => {
-      const response = await fetch(functionUrl(`compliance-reports/report/quarterly/${orgA}`, { purpose: "quarterly self-assessment" }), {
+    const fetchReport = async (kind: "quarterly" | "soc2", purpose: string) => {
+      const response = await fetch(functionUrl(`compliance-reports/report/${kind}/${orgA}`, { purpose }), {
         headers: { authorization: `Bearer ${await userToken(admin)}` },
       });
       expect(response.status).toBe(200);
       return await response.json();
     };
+    const report = () => fetchReport("quarterly", "quarterly self-assessment");
+    const soc2Backups = async () =>
+      (await fetchReport("soc2", "SOC 2 evidence")).controls.find((c: { id: string }) => c.id === "backup_verification");
     const bad = await report();
     expect(bad.findings.backup_integrity).toBe("FAIL");
     expect(bad.reasons.backup_integrity).toMatch(/backup-verification drill of .* failed for 2022-03/);
+    expect(await soc2Backups()).toMatchObject({ status: "FAIL", reason: expect.stringMatching(/drill of .* failed for 2022-03/) });
 
     const passed = evident(["archive", "verify", "--month", march, "--month", april, "--record", "--archive", archive], env());
     expect(passed.code, passed.stderr + passed.stdout).toBe(0);
@@ -202,6 +207,7 @@ describe("evident archive verify (the backup drill)", () => {
     const good = await report();
     expect(good.reasons.backup_integrity).toMatch(/backup-verification drill of .* restored and verified \d+ archived month/);
     expect(good.findings.backup_integrity).toBe("PASS");
+    expect(await soc2Backups()).toMatchObject({ status: "PASS", reason: expect.stringMatching(/restored and verified \d+ archived month/) });
     // The drill's events are ordinary signed entries: the whole chain still verifies.
     expect(evident(["verify", "--org", orgA], env()).code).toBe(0);
   });

@@ -92,7 +92,7 @@ describe("SOC 2 report", () => {
     expect(report).toMatchObject({ report_type: "SOC 2 Type II - Security Controls", organization_id: org, overall_status: "PASS" });
     expect(report.controls.map((c: { id: string }) => c.id)).toEqual([
       "trail_integrity", "manifest_freshness", "retention_compliance", "signing_key_age", "access_review", "least_privilege",
-      "worm_enforcement",
+      "worm_enforcement", "backup_verification",
     ]);
     for (const control of report.controls) {
       expect(control.status, `${control.id}: ${control.reason}`).toBe("PASS");
@@ -100,7 +100,7 @@ describe("SOC 2 report", () => {
     }
     expect(report.compliance_status).toEqual({
       audit_trail_complete: "PASS", access_logs_retained: "PASS", retention_enforced: "PASS", signing_keys_rotated: "PASS", least_privilege: "PASS",
-      worm_enforced: "PASS",
+      worm_enforced: "PASS", backups_verified: "PASS",
     });
     expect(report.controls[0].evidence).toMatchObject({ checked: before, head: { matches: true, head_seq: before } });
     expect(report.controls[3].evidence).toMatchObject({ active_key_id: testStack.activeKeyId, age_source: "first entry signed", age_days: 0 });

@@ -385,3 +385,15 @@ export async function backupDrill(sql: Queryable, organizationId: string): Promi
   }
   return { ok: true, reason: `the backup-verification drill of ${d.verified_at} restored and verified ${months.length} archived month(s)`, drill };
 }
+
+/** SOC 2 availability: the newest backup-verification drill passed (backupDrill). */
+export async function backupVerification(sql: Queryable, organizationId: string): Promise<Control> {
+  const drill = await backupDrill(sql, organizationId);
+  return {
+    id: "backup_verification",
+    name: "Backups restore and verify: the newest backup-verification drill (evident archive verify --record) passed",
+    status: status(drill.ok),
+    reason: drill.reason,
+    evidence: { drill: drill.drill },
+  };
+}

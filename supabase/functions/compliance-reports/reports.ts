@@ -7,10 +7,10 @@ import {
   accessFigures,
   accessReviewControl,
   backupDrill,
+  backupVerification,
   checkpointHolds,
   type Control,
   leastPrivilege,
-  wormEnforcement,
   manifestFreshness,
   type Period,
   retentionControl,
@@ -18,6 +18,7 @@ import {
   signingKeyAge,
   type Status,
   trailIntegrity,
+  wormEnforcement,
 } from "./checks.ts";
 
 export interface Soc2Report {
@@ -33,6 +34,7 @@ export interface Soc2Report {
     signing_keys_rotated: Status;
     least_privilege: Status;
     worm_enforced: Status;
+    backups_verified: Status;
   };
   security_metrics: Record<string, number>;
   controls: Control[];
@@ -60,7 +62,8 @@ export async function soc2Report(sql: Queryable, organizationId: string, keyring
   const review = accessReviewControl(access, reportPeriod);
   const privileges = await leastPrivilege(sql);
   const worm = await wormEnforcement(sql);
-  const controls = [integrity, manifests, retention, keys, review, privileges, worm];
+  const backups = await backupVerification(sql, organizationId);
+  const controls = [integrity, manifests, retention, keys, review, privileges, worm, backups];
 
   const [metrics] = await sql`
     select count(*)::bigint as events_in_period,
@@ -89,6 +92,7 @@ export async function soc2Report(sql: Queryable, organizationId: string, keyring
       signing_keys_rotated: keys.status,
       least_privilege: privileges.status,
       worm_enforced: worm.status,
+      backups_verified: backups.status,
     },
     security_metrics: {
       total_audit_events: Number(integrity.evidence.checked),

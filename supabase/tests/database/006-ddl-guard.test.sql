@@ -135,7 +135,8 @@ select is(tests.outcome_undone('drop function evident.canonical_timestamp(timest
 select is(tests.outcome_undone('drop function evident_guard.tg_audit_ddl__guard_change() cascade'), 'EVW02',
   'postgres: dropping the ddl_command_end guard function with CASCADE is refused');
 -- Known limit, by design: a statement that drops the sql_drop guard's own function drops that
--- event trigger with it, before it could fire. Only the owner can; signatures catch what follows.
+-- event trigger with it, before it could fire. Only the owner can; the SOC 2 worm_enforcement
+-- control then reports the guard missing (021), and signatures catch what follows.
 select todo('dropping the sql_drop guard''s own function drops it unseen (an owner-level act)', 1);
 select is(tests.outcome_undone('drop function evident_guard.tg_audit_ddl__guard_drop() cascade'), 'EVW02',
   'postgres: dropping the sql_drop guard function with CASCADE is refused');

@@ -5,7 +5,7 @@
 begin;
 \ir _helpers.psql
 
-select plan(17);
+select plan(18);
 
 select function_privs_are('evident', 'worm_guard_gaps', array[]::text[], 'anon', array[]::text[], 'anon may not execute it');
 select function_privs_are('evident', 'worm_guard_gaps', array[]::text[], 'authenticated', array[]::text[], 'authenticated may not execute it');
@@ -66,6 +66,11 @@ select results_eq($$select problem from evident.worm_guard_gaps() where object =
 alter event trigger evident_audit_ddl_guard_drop disable;
 select results_eq($$select problem from evident.worm_guard_gaps() where object like 'evident_audit_ddl_guard%'$$,
   $$values ('the DDL guard event trigger is disabled')$$, 'a disabled DDL guard');
+
+-- 006's known limit: the sql_drop guard dropped together with its own function, unrefused. It shows.
+drop function evident_guard.tg_audit_ddl__guard_drop() cascade;
+select results_eq($$select problem from evident.worm_guard_gaps() where object like 'evident_audit_ddl_guard%'$$,
+  $$values ('the DDL guard event trigger is missing')$$, 'the sql_drop guard dropped with its function');
 
 -- Every gap above at once, each named.
 set local role evident_writer;
