@@ -229,6 +229,7 @@ describe("WORM enforcement", () => {
       const q = await quarterly(org, await userToken(admin));
       expect(q.body.findings.access_control).toBe("FAIL");
       expect(q.body.reasons.access_control).toMatch(/the DDL guard event trigger is disabled/);
+      expect(q.body.recommendations.join(" ")).toMatch(/Put the WORM guards back in place, then verify the whole trail: .*_010_refuse_update is disabled/);
     } finally {
       await ddl([
         "alter table evident.checkpoints enable trigger _010_refuse_update",

@@ -8,7 +8,7 @@
 //   npm test -- vitest -- tests/x.test.ts   extra arguments after a second -- go to vitest
 import { spawn } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
@@ -135,7 +135,17 @@ try {
 }
 
 function vitestFailures(reportPath: string): string[] {
-  if (!existsSync(reportPath)) return [];
+  try {
+    return failuresIn(JSON.parse(readFileSync(reportPath, "utf8")));
+  } catch (error) {
+    // No report (vitest never started) or a partial one: the run goes on, the summary says so.
+    return existsSync(reportPath) ? [`vitest: its JSON report could not be read (${(error as Error).message})`] : [];
+  } finally {
+    rmSync(path.dirname(reportPath), { recursive: true, force: true });
+  }
+}
+
+function failuresIn(report: unknown): string[] {
   type Report = {
     testResults: Array<{
       name: string;
@@ -143,9 +153,9 @@ function vitestFailures(reportPath: string): string[] {
       assertionResults: Array<{ status: string; fullName: string; failureMessages: string[] }>;
     }>;
   };
-  const report = JSON.parse(readFileSync(reportPath, "utf8")) as Report;
+  const { testResults } = report as Report;
   const firstLine = (text = "") => text.trim().split("\n")[0].slice(0, 240);
-  return report.testResults.flatMap((file) => {
+  return testResults.flatMap((file) => {
     const where = path.relative(repoRoot, file.name);
     const failedTests = file.assertionResults.filter((test) => test.status === "failed");
     if (failedTests.length === 0 && file.message) return [`vitest ${where}: ${firstLine(file.message)}`];

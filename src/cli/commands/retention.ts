@@ -102,15 +102,18 @@ export async function retention(args: string[]): Promise<number> {
       await tx`reset role`;
       const [{ n }] = await tx`select evident.retention_drop_month(${bounds.startDate}::date, ${sha256!}, ${actor}) as n`;
       return Number(n);
-    }).catch((error) => {
+    }).catch((error: Error & { code?: string }) => {
       // The database found a condition unmet once it held the month's lock (a hold applied since
       // our check, say): the drop and its events rolled back, and the refusal is recorded instead.
-      if ((error as { code?: string }).code === "EVR01") return undefined;
+      if (error.code === "EVR01") return error;
       throw error;
     });
-    if (dropped === undefined) {
+    if (dropped instanceof Error) {
       const now = await sql<Condition[]>`select condition, met, detail from evident.retention_conditions(${bounds.startDate}::date)`;
-      return await refuse([...conditions.filter((c) => !now.some((d) => d.condition === c.condition)), ...now]);
+      const refusal = [...conditions.filter((c) => !now.some((d) => d.condition === c.condition)), ...now];
+      // (Met again by now, say a hold released meanwhile: the database's own words are the reason.)
+      if (refusal.every((c) => c.met)) refusal.push({ condition: "database_refused", met: false, detail: dropped.message });
+      return await refuse(refusal);
     }
     print(values.month, conditions, values.json, `dropped ${bounds.partitionName}: ${dropped} entries; its manifest stays as the tombstone, and its archived copy at ${dir}`);
     return 0;

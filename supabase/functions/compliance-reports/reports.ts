@@ -234,6 +234,7 @@ export async function quarterlyAssessment(
   if (retention.expired_events > 0) recommendations.push(`Delete or archive the ${retention.expired_events} events past their retention period (retention enforcement, issue 8).`);
   if (retention.pii_requiring_anonymization > 0) recommendations.push(`Anonymise the ${retention.pii_requiring_anonymization} PII-tagged events older than 30 days.`);
   if (privileges.status === "FAIL") recommendations.push(`Revoke the write privileges on audit data: ${privileges.reason}.`);
+  if (worm.status === "FAIL") recommendations.push(`Put the WORM guards back in place, then verify the whole trail: ${worm.reason}.`);
   if (review.status === "FAIL") recommendations.push(`Review the reads recorded without a purpose or verified permission: ${review.reason}.`);
   if (access.refused_requests > 0) recommendations.push(`Review the ${access.refused_requests} refused requests this quarter and who made them.`);
   if (manifests.status === "FAIL") recommendations.push(`Seal and verify finished months: ${manifests.reason}.`);
