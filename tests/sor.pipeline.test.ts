@@ -205,20 +205,58 @@ describe("submitting", () => {
   it("a 429 whose wait would outlast the batch's lease: no retry in the pass, the statements wait for the next", async () => {
     const statements = [sampleStatement(), sampleStatement()];
     await enqueue(statements);
-    tdb.inject("statements", { kind: "status", status: 429, retryAfter: 1 });
-    // A wait of 1 s and a request of up to 3 s do not fit in a 4 s lease less the recording margin,
-    // though they fit the CLI's 10-minute pass.
-    const out = await evidentAsync(["sor", "submit", "--lease-seconds", "4"], cliEnv());
+    tdb.inject("statements", { kind: "status", status: 429, retryAfter: 2 });
+    // A wait of 2 s and a request of up to 1.5 s do not fit in what is left of a 4 s lease less
+    // the recording margin, though they fit the CLI's 10-minute pass.
+    const out = await evidentAsync(["sor", "submit", "--lease-seconds", "4"], cliEnv({ DSA_TDB_TIMEOUT_MS: "1500" }));
     expect(out.code, out.stderr).toBe(0);
     expect(JSON.parse(out.stdout)).toMatchObject({ claimed: 2, submitted: 0, retry_later: 2, lease_lost: 0 });
     expect(tdb.calls.filter((c) => c.route === "statements").map((c) => c.status)).toEqual([429]);
     const after = await rows(statements.map((s) => s.puid));
     expect(after.map((r) => [r.state, r.last_status])).toEqual([["pending", 429], ["pending", 429]]);
     // Retry-After is the floor of the wait.
-    for (const r of after) expect(new Date(r.next_attempt_at).getTime()).toBeGreaterThanOrEqual(new Date(r.updated_at).getTime() + 1000);
+    for (const r of after) expect(new Date(r.next_attempt_at).getTime()).toBeGreaterThanOrEqual(new Date(r.updated_at).getTime() + 2000);
 
     await sql`update evident.sor_outbox set next_attempt_at = now() where id = any(${after.map((r) => r.id)}::uuid[])`;
     expect((await submitPass()).body).toMatchObject({ claimed: 2, submitted: 2 });
+  });
+
+  it("a lease that cannot hold one request and its recording is refused before anything is claimed", async () => {
+    const statement = sampleStatement();
+    await enqueue([statement]);
+    const out = await evidentAsync(["sor", "submit", "--lease-seconds", "4"], cliEnv({ DSA_TDB_TIMEOUT_MS: "3000" }));
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/a lease of 4 s cannot hold one request \(timeout 3000 ms\) and its recording \(1000 ms\)/);
+    expect((await rows([statement.puid]))[0]).toMatchObject({ state: "pending", attempts: 0 });
+    expect((await submitPass()).body).toMatchObject({ claimed: 1, submitted: 1 });
+  });
+
+  it("a statement its lease leaves no time to ask about is deferred, not failed, and claimed again under a new lease", async () => {
+    // Two statements claimed before (as if their worker died after sending): each is asked about
+    // with existing-puid first. The first question hangs until the 1.5 s timeout; what is left of
+    // the 4 s lease, less the 1 s recording margin, cannot hold the second, which is released
+    // unasked and due at once. The pass claims it again, with a new lease, asks, and sends it.
+    const statements = [sampleStatement(), sampleStatement()];
+    await enqueue(statements);
+    await sql.begin(async (tx) => {
+      await tx`set local session_replication_role = replica`;
+      await tx`update evident.sor_outbox set attempts = 1 where puid = any(${statements.map((s) => s.puid as string)})`;
+    });
+    tdb.inject("existing-puid", { kind: "hang" });
+    const out = await evidentAsync(["sor", "submit", "--lease-seconds", "4"], cliEnv({ DSA_TDB_TIMEOUT_MS: "1500" }));
+    expect(out.code, out.stderr).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ batches: 2, claimed: 3, deferred: 1, retry_later: 1, submitted: 1, lease_lost: 0 });
+    expect(tdb.calls.map((c) => `${c.route}:${c.status}`)).toEqual(["existing-puid:hung", "existing-puid:404", "statements:201"]);
+    // (Which of the two is asked first is the claim's order, not this test's.)
+    const after = await rows(statements.map((s) => s.puid));
+    const asked = after.find((r) => r.state === "pending")!;
+    const deferred = after.find((r) => r !== asked)!;
+    expect(asked).toMatchObject({ state: "pending", attempts: 2, last_error: { kind: "timeout" } });
+    expect(deferred).toMatchObject({ state: "submitted", attempts: 3 });
+    expect([tdb.storeCount.get(asked.puid) ?? 0, tdb.storeCount.get(deferred.puid)]).toEqual([0, 1]);
+
+    await sql`update evident.sor_outbox set next_attempt_at = now() where id = ${asked.id}`;
+    expect((await submitPass()).body).toMatchObject({ claimed: 1, submitted: 1 });
   });
 
   it("a 5xx after the Commission stored the batch: existing-puid confirms it, nothing is sent twice", async () => {
@@ -294,8 +332,9 @@ describe("workers", () => {
     const statements = Array.from({ length: 5 }, () => sampleStatement());
     await enqueue(statements);
     tdb.inject("statements", { kind: "store-then-hang" });
-    const child = spawn(process.execPath, ["bin/evident.mjs", "sor", "submit", "--lease-seconds", "3"], {
-      cwd: repoRoot, env: { PATH: process.env.PATH ?? "", ...cliEnv({ DSA_TDB_TIMEOUT_MS: "120000" }) }, stdio: "ignore",
+    // The request hangs for up to its 3.5 s timeout, inside a 5 s lease; the worker is killed first.
+    const child = spawn(process.execPath, ["bin/evident.mjs", "sor", "submit", "--lease-seconds", "5"], {
+      cwd: repoRoot, env: { PATH: process.env.PATH ?? "", ...cliEnv({ DSA_TDB_TIMEOUT_MS: "3500" }) }, stdio: "ignore",
     });
     const exited = new Promise((resolve) => child.on("exit", resolve));
     for (let i = 0; i < 300 && !tdb.calls.some((c) => c.status === "hung"); i++) await new Promise((r) => setTimeout(r, 100));
@@ -306,7 +345,8 @@ describe("workers", () => {
     const leased = await rows(statements.map((s) => s.puid));
     expect(leased.every((r) => r.state === "submitting" && r.lease_owner.startsWith("cli:"))).toBe(true);
     expect((await submitPass()).body.claimed).toBe(0); // the lease still holds
-    await new Promise((r) => setTimeout(r, 3200));
+    const expired = () => sql`select 1 from evident.sor_outbox where puid = any(${statements.map((s) => s.puid as string)}) and lease_expires_at < now()`;
+    for (let i = 0; i < 100 && (await expired()).length < statements.length; i++) await new Promise((r) => setTimeout(r, 100));
     const report = (await submitPass()).body;
     expect(report).toMatchObject({ claimed: 5, reconciled: 5, submitted: 0 });
     for (const s of statements) expect(tdb.storeCount.get(String(s.puid))).toBe(1);

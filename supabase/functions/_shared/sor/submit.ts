@@ -44,6 +44,8 @@ export interface SubmitReport {
   dead_lettered: number;
   retry_later: number;
   lease_lost: number;
+  /** Claimed but not sent or asked about: too little of the lease or the pass was left; due again at once. */
+  deferred: number;
   /** Set when the pass stopped early: the token was refused, or the API kept failing. */
   stopped?: string;
 }
@@ -93,7 +95,12 @@ export async function submitDue(sql: Sql, keyring: Keyring, client: TdbClient, o
   const started = Date.now();
   const report: SubmitReport = {
     worker: o.workerId, batches: 0, claimed: 0, submitted: 0, reconciled: 0, dead_lettered: 0, retry_later: 0, lease_lost: 0,
+    deferred: 0,
   };
+  // A lease must hold a whole request and the recording after it, or nothing could ever be sent.
+  if (o.leaseSeconds * 1000 <= client.timeoutMs + leaseRecordMarginMs) {
+    throw new RangeError(`a lease of ${o.leaseSeconds} s cannot hold one request (timeout ${client.timeoutMs} ms) and its recording (${leaseRecordMarginMs} ms)`);
+  }
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   const timeLeft = () => o.budgetMs - (Date.now() - started);
   // What a batch may still spend: within the pass's budget and within its lease, with room left to
@@ -102,13 +109,22 @@ export async function submitDue(sql: Sql, keyring: Keyring, client: TdbClient, o
   let leaseEnds = 0;
   const batchTimeLeft = () => Math.min(timeLeft(), leaseEnds - leaseRecordMarginMs - Date.now());
 
-  const release = async (row: OutboxRow, to: "pending" | "dead_letter", status: number | null, error: unknown, delayMs = 0) => {
+  const release = async (row: OutboxRow, to: "pending" | "dead_letter", status: number | null, error: unknown, delayMs = 0, counted: "retry_later" | "deferred" = "retry_later") => {
     const [moved] = await asWriter(sql, (tx) => tx`
       select evident.release_statement(${o.workerId}, ${row.id}::uuid, ${to},
         now() + make_interval(secs => ${delayMs / 1000}), ${status}::int, ${tx.json(error as never)}) as ok`);
     if (!moved.ok) report.lease_lost += 1;
     else if (to === "dead_letter") report.dead_lettered += 1;
-    else report.retry_later += 1;
+    else report[counted] += 1;
+  };
+
+  /** Leaves rows nothing was sent or asked for to the next pass, due at once and without a failure to count against them. */
+  const defer = async (rows: OutboxRow[]) => {
+    for (const row of rows) {
+      await release(row, "pending", null, {
+        kind: "deferred", message: "not sent: too little of the lease or the pass was left for a whole request",
+      }, 0, "deferred");
+    }
   };
 
   /** Leaves rows for a later pass; those out of attempts go to the dead letter instead. */
@@ -173,14 +189,15 @@ export async function submitDue(sql: Sql, keyring: Keyring, client: TdbClient, o
   };
 
   /** existing-puid for each row: found → accepted (reconciled); not found → still to send. */
-  const reconcile = async (rows: OutboxRow[]): Promise<{ found: Accepted[]; missing: OutboxRow[]; failed: Array<[OutboxRow, TdbResult]> }> => {
+  const reconcile = async (rows: OutboxRow[]): Promise<{ found: Accepted[]; missing: OutboxRow[]; failed: Array<[OutboxRow, TdbResult]>; deferred: OutboxRow[] }> => {
     const found: Accepted[] = [];
     const missing: OutboxRow[] = [];
     const failed: Array<[OutboxRow, TdbResult]> = [];
+    const deferred: OutboxRow[] = [];
     for (const row of rows) {
       if (batchTimeLeft() < client.timeoutMs) {
         // Out of time: leave the rest for a later pass rather than outlive the lease.
-        failed.push([row, { kind: "timeout" }]);
+        deferred.push(row);
         continue;
       }
       const r = await client.existingPuid(row.puid);
@@ -188,10 +205,11 @@ export async function submitDue(sql: Sql, keyring: Keyring, client: TdbClient, o
       else if (r.kind === "response" && r.status === 404) missing.push(row);
       else failed.push([row, r]);
     }
-    return { found, missing, failed };
+    return { found, missing, failed, deferred };
   };
 
-  while (report.batches < o.maxBatches && timeLeft() > 0) {
+  // A batch is claimed only while the pass can still wait out one whole request and record it.
+  while (report.batches < o.maxBatches && timeLeft() > client.timeoutMs + leaseRecordMarginMs) {
     leaseEnds = Date.now() + o.leaseSeconds * 1000;
     const claimed = await asWriter(sql, (tx) => tx`
       select * from evident.claim_statements(${o.workerId}, ${o.batchSize}, make_interval(secs => ${o.leaseSeconds}), ${o.onlyId ?? null}::uuid)`) as unknown as OutboxRow[];
@@ -215,16 +233,23 @@ export async function submitDue(sql: Sql, keyring: Keyring, client: TdbClient, o
     let inline = 0;
     while (toSend.length > 0) {
       if (maybeSent.size > 0) {
-        const { found, missing, failed } = await reconcile(toSend.filter((row) => maybeSent.has(row.id)));
+        const { found, missing, failed, deferred } = await reconcile(toSend.filter((row) => maybeSent.has(row.id)));
         accepted.push(...found);
         for (const [row, r] of failed) await retryLater([row], r);
-        const gone = new Set([...found.map((a) => a.row.id), ...failed.map(([row]) => row.id)]);
+        await defer(deferred);
+        const gone = new Set([...found.map((a) => a.row.id), ...failed.map(([row]) => row.id), ...deferred.map((row) => row.id)]);
         toSend = toSend.filter((row) => !gone.has(row.id));
         void missing;
         maybeSent = new Set();
         if (toSend.length === 0) break;
       }
 
+      if (batchTimeLeft() < client.timeoutMs) {
+        // Not even one whole request fits before the lease (or the pass) ends: send nothing.
+        await defer(toSend);
+        toSend = [];
+        break;
+      }
       const result = await client.submitBatch(toSend.map((row) => row.payload));
       if (result.kind === "response" && result.status === 201) {
         const out = (result.body as { statements?: Array<{ uuid?: string; puid?: string }> } | null)?.statements ?? [];
@@ -260,9 +285,10 @@ export async function submitDue(sql: Sql, keyring: Keyring, client: TdbClient, o
           const existing = new Set((errors.existing_puids as unknown[]).map(String));
           maybeSent = new Set(toSend.filter((row) => existing.has(row.puid)).map((row) => row.id));
           if (maybeSent.size > 0) {
-            const { found, missing, failed } = await reconcile(toSend.filter((row) => maybeSent.has(row.id)));
+            const { found, missing, failed, deferred } = await reconcile(toSend.filter((row) => maybeSent.has(row.id)));
             accepted.push(...found);
             for (const [row, r] of failed) await retryLater([row], r);
+            await defer(deferred);
             // Reported as duplicate but not found: the Commission's puid cache disagrees with its
             // database. Leave them for a later pass rather than loop.
             await retryLater(missing, result);
