@@ -1,5 +1,6 @@
-// The local stack answers like Supabase's: functions over HTTP at /functions/v1/<name>, behind a
-// gateway that refuses requests without a valid JWT where verify_jwt is on.
+// The local stack answers like Supabase's: functions over HTTP at /functions/v1/<name>. Every
+// function has verify_jwt off (supabase/config.toml) and refuses callers without a valid
+// credential itself, health included: the refusals below come from the function's own check.
 import { describe, expect, it } from "vitest";
 import { SignJWT, UnsecuredJWT } from "jose";
 import { functionUrl, testStack } from "./support/stack.ts";
@@ -42,9 +43,16 @@ describe("functions gateway", () => {
     it(`refuses ${label} with 401`, async () => {
       const response = await fetch(functionUrl("health"), { headers: await headers() });
       expect(response.status).toBe(401);
-      expect((await response.json()).message).toMatch(/JWT|authorization/i);
+      expect((await response.json()).error.message).toMatch(/JWT|authorization/i);
     });
   }
+
+  it("serves health to the publishable and the secret key in the apikey header", async () => {
+    for (const apikey of [testStack.publishableKey, testStack.secretKey]) {
+      const response = await fetch(functionUrl("health"), { headers: { apikey } });
+      expect(response.status).toBe(200);
+    }
+  });
 
   it("accepts a freshly signed token with the stack's secret", async () => {
     const response = await fetch(functionUrl("health"), { headers: { authorization: `Bearer ${await sign({ role: "authenticated", sub: crypto.randomUUID() })}` } });

@@ -39,6 +39,9 @@ export interface Stack {
   apiUrl: string;
   anonKey: string;
   serviceRoleKey: string;
+  /** The new API keys (not JWTs): sb_publishable_… acts as anon, sb_secret_… as the service role. */
+  publishableKey: string;
+  secretKey: string;
   jwtSecret: string;
   /** The names `supabase status -o env` uses. */
   statusEnv(): Record<string, string>;
@@ -98,7 +101,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await pushMigrations(dbUrl, (line) => log(`migrations: ${line}`));
 
     const jwtSecret = localJwtSecret;
-    const { anonKey, serviceRoleKey } = await localApiKeys(jwtSecret);
+    const { anonKey, serviceRoleKey, publishableKey, secretKey } = await localApiKeys(jwtSecret);
     const apiUrl = `http://127.0.0.1:${options.apiPort}`;
     const gateway = await startGateway({
       PORT: String(options.apiPort),
@@ -109,6 +112,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       SUPABASE_DB_URL: dbUrl,
       SUPABASE_ANON_KEY: anonKey,
       SUPABASE_SERVICE_ROLE_KEY: serviceRoleKey,
+      // As hosted Supabase gives them to functions: JSON dictionaries, key name to key.
+      SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: publishableKey }),
+      SUPABASE_SECRET_KEYS: JSON.stringify({ default: secretKey }),
       ...options.functionEnv,
     }, log);
     cleanups.push(() => stopProcess(gateway));
@@ -118,6 +124,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       apiUrl,
       anonKey,
       serviceRoleKey,
+      publishableKey,
+      secretKey,
       jwtSecret,
       statusEnv: () => ({
         API_URL: apiUrl,
@@ -125,6 +133,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         DB_URL: dbUrl,
         ANON_KEY: anonKey,
         SERVICE_ROLE_KEY: serviceRoleKey,
+        PUBLISHABLE_KEY: publishableKey,
+        SECRET_KEY: secretKey,
         JWT_SECRET: jwtSecret,
       }),
       stop,

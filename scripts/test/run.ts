@@ -91,6 +91,8 @@ try {
       EVIDENT_TEST_API_URL: stack.apiUrl,
       EVIDENT_TEST_ANON_KEY: stack.anonKey,
       EVIDENT_TEST_SERVICE_ROLE_KEY: stack.serviceRoleKey,
+      EVIDENT_TEST_PUBLISHABLE_KEY: stack.publishableKey,
+      EVIDENT_TEST_SECRET_KEY: stack.secretKey,
       EVIDENT_TEST_JWT_SECRET: stack.jwtSecret,
       ...Object.fromEntries(Object.entries(functionEnv).map(([k, v]) => [`EVIDENT_TEST_${k}`, v])),
       EVIDENT_TEST_RETIRED_EXPORT_SIGNING_KEY: retiredExportKey.privateKey.export({ type: "pkcs8", format: "der" }).toString("base64"),

@@ -12,6 +12,9 @@ export const testStack = {
   get apiUrl() { return required("EVIDENT_TEST_API_URL"); },
   get anonKey() { return required("EVIDENT_TEST_ANON_KEY"); },
   get serviceRoleKey() { return required("EVIDENT_TEST_SERVICE_ROLE_KEY"); },
+  /** The new API keys (sb_publishable_…, sb_secret_…), sent in the apikey header. */
+  get publishableKey() { return required("EVIDENT_TEST_PUBLISHABLE_KEY"); },
+  get secretKey() { return required("EVIDENT_TEST_SECRET_KEY"); },
   get jwtSecret() { return required("EVIDENT_TEST_JWT_SECRET"); },
   get signingKeys() { return required("EVIDENT_TEST_AUDIT_SIGNING_KEYS"); },
   get activeKeyId() { return required("EVIDENT_TEST_AUDIT_ACTIVE_KEY_ID"); },

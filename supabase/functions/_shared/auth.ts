@@ -13,6 +13,12 @@ export type Caller =
 
 type Verify = (token: string) => Promise<JWTPayload>;
 
+// Every token must say when it ends: Supabase's own tokens (user sessions, and the anon and
+// service-role keys it issues) always carry `exp`, so one without it was not issued by the
+// platform and would otherwise be valid forever. `nbf`, when present, is honoured (jose checks
+// both; `requiredClaims` makes `exp` mandatory).
+const lifetime = { requiredClaims: ["exp"] };
+
 export function jwtVerifierFromEnv(): Verify {
   const secret = readEnv("EVIDENT_JWT_SECRET");
   const jwksText = readEnv("SUPABASE_JWKS");
@@ -31,8 +37,8 @@ export function jwtVerifierFromEnv(): Verify {
   }
   return async (token) => {
     const { alg } = decodeProtectedHeader(token);
-    if (alg === "HS256" && secretKey) return (await jwtVerify(token, secretKey, { algorithms: ["HS256"] })).payload;
-    if (alg !== "HS256" && alg !== "none" && jwks) return (await jwtVerify(token, jwks)).payload;
+    if (alg === "HS256" && secretKey) return (await jwtVerify(token, secretKey, { algorithms: ["HS256"], ...lifetime })).payload;
+    if (alg !== "HS256" && alg !== "none" && jwks) return (await jwtVerify(token, jwks, lifetime)).payload;
     throw new Error(`tokens signed with ${alg} are not accepted here`);
   };
 }

@@ -90,9 +90,16 @@ export function resourceAction(request: Request, functionName: string, actions: 
   if (!match || !actions.includes(match[2])) {
     throw new ApiError(404, "not_found", `no such route: the routes below ${functionName} are ${actions.map((a) => `…/${functionName}/<id>/${a}`).join(", ")}`);
   }
-  const id = decodeURIComponent(match[1]);
+  // A path segment that is not valid percent-encoded UTF-8 (`%`, `%FF`, a lone surrogate such as
+  // `%ED%A0%80`) makes decodeURIComponent throw: the caller's input, so a 400, never a 500.
+  let id: string;
+  try {
+    id = decodeURIComponent(match[1]);
+  } catch {
+    throw new ApiError(400, "invalid_request", "the id in the path is not valid percent-encoded UTF-8 (it must be a UUID)");
+  }
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
-    throw new ApiError(400, "invalid_request", `${id} is not an id (a UUID)`);
+    throw new ApiError(400, "invalid_request", `${JSON.stringify(id.slice(0, 64))} is not an id (a UUID)`);
   }
   return { id: id.toLowerCase(), action: match[2] };
 }
