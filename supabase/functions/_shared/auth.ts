@@ -3,7 +3,10 @@
 //   SUPABASE_JWKS        asymmetric signing keys (provided to every hosted function)
 //   EVIDENT_JWT_SECRET   the HS256 secret (legacy-key projects, and the local stack)
 // With neither set the function refuses to start.
+// Callers may also send the project's API keys (sb_publishable_…, sb_secret_…) in the apikey
+// header: SUPABASE_PUBLISHABLE_KEYS / SUPABASE_SECRET_KEYS, read by api-keys.ts.
 import { createLocalJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify } from "jose";
+import { ApiKeys, isApiKey } from "./api-keys.ts";
 import { ApiError } from "./errors.ts";
 import { ConfigurationError, readEnv } from "./env.ts";
 
@@ -25,6 +28,8 @@ export function jwtVerifierFromEnv(): Verify {
   if (!secret && !jwksText) {
     throw new ConfigurationError("neither SUPABASE_JWKS nor EVIDENT_JWT_SECRET is set: cannot verify callers");
   }
+  // The project's API keys (api-keys.ts): a malformed variable stops the function here, at start-up.
+  ApiKeys.fromEnv();
   const secretKey = secret ? new TextEncoder().encode(secret) : undefined;
   let jwks: ReturnType<typeof createLocalJWKSet> | undefined;
   if (jwksText) {
@@ -43,13 +48,54 @@ export function jwtVerifierFromEnv(): Verify {
   };
 }
 
-export async function authenticate(request: Request, verify: Verify): Promise<Caller> {
-  const header = request.headers.get("authorization") ?? "";
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!match) throw new ApiError(401, "unauthorized", "an Authorization: Bearer <jwt> header is required");
+/** A caller with a valid credential of the project that carries no rights: the anon or publishable key. */
+export type AnyCaller = Caller | { kind: "anon"; actorId: "anon" };
+
+const refuseRole = (role: unknown) =>
+  new ApiError(403, "forbidden", `callers with role ${JSON.stringify(role ?? null)} may not use this endpoint; sign in or use the service role`);
+
+/** The signed-in user or the service role; anything else is refused (401 without valid credentials, 403 for anon). */
+export async function authenticate(request: Request, verify: Verify, apiKeys: ApiKeys = ApiKeys.fromEnv()): Promise<Caller> {
+  const caller = await identify(request, verify, apiKeys);
+  if (caller.kind === "anon") throw refuseRole("anon");
+  return caller;
+}
+
+/**
+ * Who is calling, as Supabase's gateway and docs describe it: a JWT in `Authorization: Bearer`
+ * (a user's session, or the legacy anon / service_role key) decides; without one, the API key in
+ * the `apikey` header does: `sb_secret_…` acts as the service role, `sb_publishable_…` as anon.
+ * An `apikey` that looks like a new key but is not one of the project's is refused, also beside a
+ * JWT. supabase-js repeats the API key as the bearer token when nobody is signed in; a bearer key
+ * is accepted only when it is that same key.
+ */
+export async function identify(request: Request, verify: Verify, apiKeys: ApiKeys = ApiKeys.fromEnv()): Promise<AnyCaller> {
+  const apikey = request.headers.get("apikey");
+  const keyKind = apikey !== null && isApiKey(apikey) ? apiKeys.match(apikey) : undefined;
+  if (apikey !== null && isApiKey(apikey) && keyKind === undefined) {
+    throw new ApiError(401, "unauthorized", "the apikey header holds an API key this project does not have");
+  }
+  const header = request.headers.get("authorization");
+  let token: string | undefined;
+  if (header !== null) {
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw new ApiError(401, "unauthorized", "the Authorization header must be Bearer <jwt>");
+    token = match[1];
+  }
+  if (token !== undefined && isApiKey(token)) {
+    if (token !== apikey) {
+      throw new ApiError(401, "unauthorized", "an API key goes in the apikey header; Authorization: Bearer takes a JWT");
+    }
+    token = undefined;
+  }
+  if (token === undefined) {
+    if (keyKind === "secret") return { kind: "service", actorId: "service_role" };
+    if (keyKind === "publishable") return { kind: "anon", actorId: "anon" };
+    throw new ApiError(401, "unauthorized", "an Authorization: Bearer <jwt> header, or the project's API key in the apikey header, is required");
+  }
   let claims: JWTPayload;
   try {
-    claims = await verify(match[1]);
+    claims = await verify(token);
   } catch (error) {
     throw new ApiError(401, "unauthorized", `invalid JWT: ${(error as Error).message}`);
   }
@@ -57,5 +103,6 @@ export async function authenticate(request: Request, verify: Verify): Promise<Ca
   if (claims.role === "authenticated" && typeof claims.sub === "string" && /^[0-9a-f-]{36}$/i.test(claims.sub)) {
     return { kind: "user", actorId: claims.sub.toLowerCase(), userId: claims.sub.toLowerCase() };
   }
-  throw new ApiError(403, "forbidden", `callers with role ${JSON.stringify(claims.role ?? null)} may not use this endpoint; sign in or use the service role`);
+  if (claims.role === "anon") return { kind: "anon", actorId: "anon" };
+  throw refuseRole(claims.role);
 }
