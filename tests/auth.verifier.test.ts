@@ -1,10 +1,11 @@
 // How functions verify callers: with SUPABASE_JWKS (asymmetric keys, what hosted Supabase gives
 // every function) and with EVIDENT_JWT_SECRET (HS256: legacy projects and the local stack). The
 // local stack exercises only the second over HTTP, so the first is tested here directly.
-import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
 import { authenticate, jwtVerifierFromEnv } from "../supabase/functions/_shared/auth.ts";
 import { ApiError } from "../supabase/functions/_shared/errors.ts";
+import { localApiKeys } from "../scripts/stack/jwt.ts";
 
 const saved = { jwks: process.env.SUPABASE_JWKS, secret: process.env.EVIDENT_JWT_SECRET };
 afterEach(() => {
@@ -74,5 +75,52 @@ describe("verifying callers with SUPABASE_JWKS", () => {
     expect(() => jwtVerifierFromEnv()).toThrow(/SUPABASE_JWKS is not a JSON Web Key Set/);
     delete process.env.SUPABASE_JWKS;
     expect(() => jwtVerifierFromEnv()).toThrow(/neither SUPABASE_JWKS nor EVIDENT_JWT_SECRET/);
+  });
+});
+
+// Issue 18 (4): a token without `exp` was accepted for ever. Supabase's own tokens, its anon and
+// service-role keys included, always carry `exp`; `nbf`, when a token has it, is honoured.
+describe("token lifetime", () => {
+  const secret = "a-local-secret-that-is-at-least-32-bytes-long";
+  const now = () => Math.floor(Date.now() / 1000);
+  const hs256 = (claims: Record<string, unknown>) =>
+    new SignJWT(claims).setProtectedHeader({ alg: "HS256", typ: "JWT" });
+  const key = new TextEncoder().encode(secret);
+
+  it("refuses an HS256 token without exp, or not yet valid (nbf), and accepts one with a future exp", async () => {
+    process.env.EVIDENT_JWT_SECRET = secret;
+    delete process.env.SUPABASE_JWKS;
+    const verify = jwtVerifierFromEnv();
+    const user = crypto.randomUUID();
+    expect(await statusOf(authenticate(request(await hs256({ role: "service_role" }).sign(key)), verify))).toBe(401);
+    expect(await statusOf(authenticate(request(await hs256({ role: "authenticated", sub: user }).setIssuedAt().sign(key)), verify))).toBe(401);
+    expect(await statusOf(authenticate(request(await hs256({ role: "service_role" }).setExpirationTime("1h").setNotBefore(now() + 600).sign(key)), verify))).toBe(401);
+    expect(await statusOf(authenticate(request(await hs256({ role: "service_role" }).setExpirationTime("1h").setNotBefore(now() - 60).sign(key)), verify))).toBe("ok");
+    expect(await statusOf(authenticate(request(await hs256({ role: "authenticated", sub: user }).setExpirationTime("1h").sign(key)), verify))).toBe("ok");
+    await expect(authenticate(request(await hs256({ role: "service_role" }).sign(key)), verify)).rejects.toThrow(/"exp" claim/);
+  });
+
+  it("refuses a JWKS-signed token without exp, or not yet valid (nbf)", async () => {
+    const current = await es256Key("current");
+    process.env.SUPABASE_JWKS = JSON.stringify({ keys: [current.jwk] });
+    delete process.env.EVIDENT_JWT_SECRET;
+    const verify = jwtVerifierFromEnv();
+    const es256 = (claims: Record<string, unknown>) => new SignJWT(claims).setProtectedHeader({ alg: "ES256", kid: "current" });
+    expect(await statusOf(authenticate(request(await es256({ role: "service_role" }).sign(current.privateKey)), verify))).toBe(401);
+    expect(await statusOf(authenticate(request(await es256({ role: "service_role" }).setExpirationTime("1h").setNotBefore(now() + 600).sign(current.privateKey)), verify))).toBe(401);
+    expect(await statusOf(authenticate(request(await es256({ role: "service_role" }).setExpirationTime("1h").sign(current.privateKey)), verify))).toBe("ok");
+  });
+
+  it("the local stack's anon and service-role keys carry exp, as Supabase's do, and still verify", async () => {
+    const keys = await localApiKeys(secret);
+    process.env.EVIDENT_JWT_SECRET = secret;
+    delete process.env.SUPABASE_JWKS;
+    const verify = jwtVerifierFromEnv();
+    for (const token of [keys.anonKey, keys.serviceRoleKey]) {
+      const claims = decodeJwt(token);
+      expect(claims.exp).toBeGreaterThan(now() + 365 * 86400);
+      expect(claims.iss).toBe("supabase-demo");
+    }
+    expect(await authenticate(request(keys.serviceRoleKey), verify)).toEqual({ kind: "service", actorId: "service_role" });
   });
 });
