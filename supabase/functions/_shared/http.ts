@@ -1,6 +1,7 @@
 // Request plumbing shared by every function: JSON answers, the error shape, and the one place
 // where an unexpected failure becomes a 500 without leaking its details to the caller.
 import { ApiError, fromDatabaseError } from "./errors.ts";
+import { CorsPolicy } from "./cors.ts";
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
@@ -15,19 +16,29 @@ export function errorResponse(error: ApiError): Response {
 
 export type RequestHandler = (request: Request) => Promise<Response>;
 
-/** Wraps a handler so that every refusal is a JSON error and nothing internal escapes. */
+/**
+ * Wraps a handler so that every refusal is a JSON error and nothing internal escapes. It also
+ * answers CORS preflights (OPTIONS) and puts the CORS headers on every answer, errors included
+ * (cors.ts; EVIDENT_CORS_ORIGINS is read here, at start-up).
+ */
 export function handle(handler: RequestHandler): (request: Request) => Promise<Response> {
+  const cors = CorsPolicy.fromEnv();
   return async (request) => {
-    try {
-      return await handler(request);
-    } catch (error) {
-      if (error instanceof ApiError) return errorResponse(error);
-      const mapped = fromDatabaseError(error);
-      if (mapped) return errorResponse(mapped);
-      console.error("unhandled error:", error instanceof Error ? `${error.name}: ${error.message}` : error);
-      return errorResponse(new ApiError(500, "internal_error", "internal error"));
-    }
+    if (request.method === "OPTIONS") return cors.preflight(request);
+    return cors.apply(request, await answer(handler, request));
   };
+}
+
+async function answer(handler: RequestHandler, request: Request): Promise<Response> {
+  try {
+    return await handler(request);
+  } catch (error) {
+    if (error instanceof ApiError) return errorResponse(error);
+    const mapped = fromDatabaseError(error);
+    if (mapped) return errorResponse(mapped);
+    console.error("unhandled error:", error instanceof Error ? `${error.name}: ${error.message}` : error);
+    return errorResponse(new ApiError(500, "internal_error", "internal error"));
+  }
 }
 
 export function requireMethod(request: Request, ...allowed: string[]): void {
