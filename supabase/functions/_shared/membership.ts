@@ -37,3 +37,48 @@ export async function requireOrganizationRole(
     throw new ApiError(403, "forbidden", `this requires the ${allowed.join(" or ")} role in organization ${organizationId}`);
   }
 }
+
+/** Resources named by id in a path or query, each with its organisation. */
+const resourceTables = {
+  entry: "public.audit_events",
+  "authority request": "evident.authority_requests",
+  "legal hold": "evident.legal_holds",
+} as const;
+export type Resource = keyof typeof resourceTables;
+
+/**
+ * The one refusal a signed-in caller gets for a resource id they may not act on: the same words
+ * and status whether the id exists, belongs to another organisation, or the caller lacks the role.
+ * It names no organisation, so ids cannot be probed for where they belong.
+ */
+export function resourceRefusal(resource: Resource, allowed: MemberRole[]): ApiError {
+  return new ApiError(403, "forbidden", `this ${resource} does not exist or requires the ${allowed.join(" or ")} role in its organization`);
+}
+
+/**
+ * The organisation of a resource (an entry, an authority request, a legal hold) that the caller may
+ * act on, checked before anything else is done with the resource: one indexed read, no lock, no
+ * verification, nothing written for a caller who may not. The service role learns that an id does
+ * not exist (404); a signed-in user gets resourceRefusal either way.
+ */
+export async function resourceOrganization(
+  tx: WriterTransaction,
+  caller: Caller,
+  resource: Resource,
+  id: string,
+  allowed: MemberRole[],
+): Promise<string> {
+  const [row] = await tx`
+    select r.organization_id, m.role
+    from ${tx(resourceTables[resource])} r
+    left join public.organization_members m
+      on m.organization_id = r.organization_id and m.user_id = ${caller.kind === "user" ? caller.userId : null}::uuid
+    where r.id = ${id}::uuid
+    limit 1`;
+  if (caller.kind === "service") {
+    if (!row) throw new ApiError(404, "not_found", `no ${resource} ${id}`);
+    return row.organization_id;
+  }
+  if (!row?.role || !allowed.includes(row.role)) throw resourceRefusal(resource, allowed);
+  return row.organization_id;
+}

@@ -6,8 +6,9 @@ import { checkStoredEntry } from "../_shared/entry-check.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { json } from "../_shared/http.ts";
 import type { Keyring } from "../_shared/keyring.ts";
-import { readerRoles, requireOrganizationRole } from "../_shared/membership.ts";
+import { readerRoles, requireOrganizationRole, resourceOrganization, resourceRefusal } from "../_shared/membership.ts";
 import { eventInput } from "../_shared/schemas/events.ts";
+import { queryParameters } from "../_shared/schemas/parse.ts";
 import { describeIssues, timestamp, uuid } from "../_shared/schemas/values.ts";
 import { checkHead, verifyOrganization } from "../_shared/verify.ts";
 
@@ -23,7 +24,7 @@ const query = z.union([
 ]);
 
 export async function verifyHandler(request: Request, { sql, keyring, caller }: Context): Promise<Response> {
-  const raw = Object.fromEntries(new URL(request.url).searchParams);
+  const raw = queryParameters(request);
   const parsed = query.safeParse(raw);
   if (!parsed.success) {
     throw new ApiError(400, "invalid_request", "give log_id, or organization_id with an optional start and end (ISO 8601 timestamps)", {
@@ -33,14 +34,14 @@ export async function verifyHandler(request: Request, { sql, keyring, caller }: 
   const params = parsed.data;
   const result = await asWriter(sql, async (tx) => {
     if ("log_id" in params) {
+      // Who may see the entry is settled before it is read or verified: anyone else gets one
+      // refusal, the same for an unknown id and for another organisation's entry, and no work.
+      await resourceOrganization(tx, caller, "entry", params.log_id, readerRoles);
       const found = await checkStoredEntry(tx, params.log_id, keyring);
-      // Only the service role may learn that an entry id does not exist; members get the same
-      // refusal as for another organisation's entry.
       if (!found) {
         if (caller.kind === "service") throw new ApiError(404, "not_found", `no entry ${params.log_id}`);
-        throw new ApiError(403, "forbidden", `this requires the ${readerRoles.join(" or ")} role in the entry's organization`);
+        throw resourceRefusal("entry", readerRoles);
       }
-      await requireOrganizationRole(tx, caller, found.organization_id, readerRoles);
       const { verdict } = found;
       const valid = verdict.failures.length === 0;
       await record(tx, caller, found.organization_id, { scope: "entry", log_id: params.log_id, seq: verdict.seq, valid, failures: verdict.failures }, keyring);

@@ -6,7 +6,7 @@ import { ApiError } from "../_shared/errors.ts";
 import type { ExportSigner } from "../_shared/export-key.ts";
 import { errorResponse, json, readJsonBody } from "../_shared/http.ts";
 import type { Keyring } from "../_shared/keyring.ts";
-import { authorityRoles, requireOrganizationRole } from "../_shared/membership.ts";
+import { authorityRoles, requireOrganizationRole, resourceOrganization } from "../_shared/membership.ts";
 import { createAuthorityRequest, listAuthorityRequests } from "../_shared/schemas/authority-requests.ts";
 import { eventInput } from "../_shared/schemas/events.ts";
 import { parseInput, queryParameters } from "../_shared/schemas/parse.ts";
@@ -65,13 +65,11 @@ export async function listHandler(request: Request, { sql, caller }: Context): P
 
 export async function respondHandler(id: string, { sql, keyring, signer, caller }: Context): Promise<Response> {
   const outcome = await asWriter(sql, async (tx) => {
+    // Who may answer is settled before the request is locked: anyone else gets one refusal, the
+    // same whether or not the id exists, and waits on no lock (only the service role learns 404).
+    await resourceOrganization(tx, caller, "authority request", id, authorityRoles);
     const [row] = await tx`select ${requestColumns(tx)} from evident.authority_requests where id = ${id}::uuid for update`;
-    if (!row) {
-      // As everywhere: only the service role learns that an id does not exist.
-      if (caller.kind === "service") throw new ApiError(404, "not_found", `no authority request ${id}`);
-      throw new ApiError(403, "forbidden", `this requires the ${authorityRoles.join(" or ")} role in the request's organization`);
-    }
-    await requireOrganizationRole(tx, caller, row.organization_id, authorityRoles);
+    if (!row) throw new ApiError(404, "not_found", `no authority request ${id}`);
     if (row.status !== "received") {
       throw new ApiError(409, "conflict", `authority request ${id} was answered at ${row.responded_at} with ${row.events_provided} events`);
     }

@@ -4,7 +4,7 @@ import { ApiError } from "../_shared/errors.ts";
 import { applyLegalHold, type Hold, holdColumns, lockHold, releaseLegalHold } from "../_shared/holds.ts";
 import { json, readJsonBody } from "../_shared/http.ts";
 import type { Keyring } from "../_shared/keyring.ts";
-import { legalRoles, requireOrganizationRole } from "../_shared/membership.ts";
+import { legalRoles, requireOrganizationRole, resourceOrganization } from "../_shared/membership.ts";
 import { applyHold, listHolds, releaseHold } from "../_shared/schemas/legal-holds.ts";
 import { parseInput, queryParameters } from "../_shared/schemas/parse.ts";
 
@@ -30,13 +30,11 @@ export async function applyHandler(request: Request, { sql, keyring, caller }: C
 export async function releaseHandler(request: Request, id: string, { sql, keyring, caller }: Context): Promise<Response> {
   const body = parseInput(releaseHold, await readJsonBody(request, maxBodyBytes), "request body");
   const result = await asWriter(sql, async (tx) => {
+    // Who may release is settled before the hold is locked: anyone else gets one refusal, the same
+    // whether or not the id exists, and waits on no lock (only the service role learns 404).
+    await resourceOrganization(tx, caller, "legal hold", id, legalRoles);
     const existing = await lockHold(tx, id);
-    if (!existing) {
-      // Only the service role learns that an id does not exist.
-      if (caller.kind === "service") throw new ApiError(404, "not_found", `no legal hold ${id}`);
-      throw new ApiError(403, "forbidden", `this requires the ${legalRoles.join(" or ")} role in the hold's organization`);
-    }
-    await requireOrganizationRole(tx, caller, existing.organization_id, legalRoles);
+    if (!existing) throw new ApiError(404, "not_found", `no legal hold ${id}`);
     return await releaseLegalHold(tx, actorOf(caller), existing, body.reason, keyring);
   });
   return json(200, result);
