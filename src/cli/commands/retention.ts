@@ -16,6 +16,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { appendEvents } from "../../../supabase/functions/_shared/append.ts";
 import { asWriter } from "../../../supabase/functions/_shared/db.ts";
+import { hasSqlState } from "../../../supabase/functions/_shared/errors.ts";
 import { Keyring } from "../../../supabase/functions/_shared/keyring.ts";
 import { eventInput } from "../../../supabase/functions/_shared/schemas/events.ts";
 import { type MonthBounds, monthBounds } from "../../../supabase/functions/_shared/seal.ts";
@@ -105,7 +106,7 @@ export async function retention(args: string[]): Promise<number> {
     }).catch((error: Error & { code?: string }) => {
       // The database found a condition unmet once it held the month's lock (a hold applied since
       // our check, say): the drop and its events rolled back, and the refusal is recorded instead.
-      if (error.code === "EVR01") return error;
+      if (hasSqlState(error, "retentionRefused")) return error;
       throw error;
     });
     if (dropped instanceof Error) {

@@ -5,6 +5,7 @@
 // month, so memory does not grow with its size.
 import canonicalize from "canonicalize";
 import { hexToBytes } from "./crypto.ts";
+import { hasSqlState } from "./errors.ts";
 import { type ExportSigner, verifyExportSignature } from "./export-key.ts";
 import type { Keyring } from "./keyring.ts";
 import {
@@ -110,7 +111,8 @@ export async function sealMonth(
  * connection outside the failed transaction.
  */
 export async function sealedByAnother(sql: Queryable, bounds: MonthBounds, error: unknown): Promise<SealOutcome> {
-  if (!["EVM02", "23505"].includes((error as { code?: string }).code ?? "")) throw error;
+  // 23505: unique_violation, PostgreSQL's own code for the second of two concurrent inserts.
+  if (!hasSqlState(error, "alreadySealed") && (error as { code?: string }).code !== "23505") throw error;
   const [row] = await sql`
     select evident.canonical_timestamp(sealed_at) as sealed_at from public.partition_manifests where partition_name = ${bounds.partitionName}`;
   if (!row) throw error;
