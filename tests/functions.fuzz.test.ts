@@ -26,6 +26,7 @@ beforeAll(async () => {
 const storedTables = [
   "public.audit_events", "evident.idempotency_keys", "evident.chain_heads", "evident.checkpoints", "public.partition_manifests",
   "evident.authority_requests", "evident.legal_holds", "evident.sor_outbox", "evident.personal_data", "evident.retention_tombstones",
+  "evident.access_log",
 ];
 async function stored(): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};

@@ -1,6 +1,8 @@
 // The three scheduled tasks. Each runs in writer transactions (evident_writer), the only role
 // that may record manifests, checkpoints and verification outcomes.
-//   checkpoint  sign every organisation's head that moved since its last checkpoint
+//   checkpoint  sign every organisation's head that moved since its last checkpoint, after signing
+//               the pending Data API access records into their chains (access-log.ts)
+//   access_log  only sign the pending Data API access records (every organisation's, or one's)
 //   seal        seal a finished month (default: the previous UTC month) and checkpoint its organisations
 //   verify      verify every organisation's (or one's) recent entries (default: since the start of
 //               the previous month), its head and its latest stored checkpoint, logging each run as
@@ -10,6 +12,7 @@
 import { z } from "zod";
 import { appendEvents } from "../_shared/append.ts";
 import type { Caller } from "../_shared/auth.ts";
+import { signPendingAccessRecords } from "../_shared/access-log.ts";
 import { checkpointHeads, latestStoredCheckpoint, signedCheckpointProblems } from "../_shared/checkpoint.ts";
 import { asWriter, type Sql } from "../_shared/db.ts";
 import { ApiError } from "../_shared/errors.ts";
@@ -32,14 +35,16 @@ export interface Context {
 const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "expected a month as YYYY-MM");
 const task = z.discriminatedUnion("task", [
   z.strictObject({ task: z.literal("checkpoint") }),
+  z.strictObject({ task: z.literal("access_log"), organization_id: uuid.optional() }),
   z.strictObject({ task: z.literal("seal"), month: month.optional() }),
   z.strictObject({ task: z.literal("verify"), organization_id: uuid.optional(), since: timestamp.optional() }),
-], { error: (issue) => issue.code === "invalid_union" ? 'task must be "checkpoint", "seal" or "verify"' : undefined });
+], { error: (issue) => issue.code === "invalid_union" ? 'task must be "checkpoint", "seal" or "verify" (or "access_log")' : undefined });
 
 export async function maintenanceHandler(request: Request, context: Context): Promise<Response> {
   if (context.caller.kind !== "service") throw new ApiError(403, "forbidden", "audit-maintenance is for the service role only");
   const body = parseInput(task, await readJsonBody(request, 4096), "request body");
   if (body.task === "checkpoint") return await checkpointTask(context);
+  if (body.task === "access_log") return json(200, { task: "access_log", ...await signPendingAccessRecords(context.sql, context.keyring, body.organization_id) });
   if (body.task === "seal") return await sealTask(context, body.month ?? previousMonth(new Date()));
   return await verifyTask(context, body.organization_id, body.since ?? monthBounds(previousMonth(new Date()))!.start);
 }
@@ -49,9 +54,12 @@ export function previousMonth(now: Date): string {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
 }
 
-async function checkpointTask({ sql, signer }: Context): Promise<Response> {
+async function checkpointTask({ sql, keyring, signer }: Context): Promise<Response> {
+  // Data API reads recorded since the last run join their chains first, so the heads this run
+  // signs cover them (issue 18: every read recorded; no SQL signs, this function does).
+  const accessLog = await signPendingAccessRecords(sql, keyring);
   const run = await asWriter(sql, (tx) => checkpointHeads(tx, signer));
-  return json(200, { task: "checkpoint", signed: run.signed, refused: run.refused });
+  return json(200, { task: "checkpoint", signed: run.signed, refused: run.refused, access_log: accessLog });
 }
 
 async function sealTask({ sql, keyring, signer }: Context, monthName: string): Promise<Response> {

@@ -55,7 +55,10 @@ export async function verifyHandler(request: Request, { sql, keyring, caller }: 
       scope: "range", start: params.start ?? null, end: params.end ?? null, checked: summary.checked, valid,
       failures: summary.failures, first_failure_seq: summary.first_failure?.seq ?? null,
     }, keyring);
-    return { ...summary, scope: "range", valid, ...(head ? { head } : {}) };
+    // Data API reads recorded but not yet signed into this chain (evident.access_log): not entries
+    // yet, so not verified here, but shown, so that a verifier knows the chain has reads to come.
+    const [{ pending }] = await tx`select count(*)::int as pending from evident.pending_access_records(${params.organization_id}::uuid)`;
+    return { ...summary, scope: "range", valid, ...(head ? { head } : {}), pending_access_records: pending };
   });
   return json(200, result);
 }

@@ -270,6 +270,10 @@ export interface AccessFigures {
   accesses_without_purpose: number;
   accesses_without_permission: number;
   refused_requests: number;
+  /** Data API reads recorded in evident.access_log and not yet signed into the chain. */
+  pending_access_records: number;
+  /** Of those, the ones pending for longer than the signing schedule allows (15 minutes). */
+  overdue_access_records: number;
   accessors: Array<{ actor_id: string; accesses: number }>;
   members_by_role: Record<string, number>;
 }
@@ -290,6 +294,10 @@ export async function accessFigures(sql: Queryable, organizationId: string, peri
     where organization_id = ${organizationId}::uuid and event_type = 'audit_access'
       and created_at >= ${period.start}::timestamptz and created_at < ${period.end}::timestamptz
     group by actor_id order by count(*) desc, actor_id limit 50`;
+  const [pending] = await sql`
+    select count(*)::bigint as pending, count(*) filter (where read_at < now() - interval '15 minutes')::bigint as overdue
+    from evident.pending_access_records(${organizationId}::uuid)
+    where read_at >= ${period.start}::timestamptz and read_at < ${period.end}::timestamptz`;
   const roles = await sql`
     select role, count(*)::bigint as n from public.organization_members
     where organization_id = ${organizationId}::uuid group by role order by role`;
@@ -298,6 +306,8 @@ export async function accessFigures(sql: Queryable, organizationId: string, peri
     accesses_without_purpose: Number(row.without_purpose),
     accesses_without_permission: Number(row.without_permission),
     refused_requests: Number(row.refused),
+    pending_access_records: Number(pending.pending),
+    overdue_access_records: Number(pending.overdue),
     accessors: accessors.map((a) => ({ actor_id: a.actor_id, accesses: Number(a.accesses) })),
     members_by_role: Object.fromEntries(roles.map((r) => [r.role, Number(r.n)])),
   };
@@ -308,12 +318,16 @@ export function accessReviewControl(figures: AccessFigures, period: Period): Con
   const problems: string[] = [];
   if (figures.accesses_without_purpose > 0) problems.push(`${figures.accesses_without_purpose} recorded reads have no purpose`);
   if (figures.accesses_without_permission > 0) problems.push(`${figures.accesses_without_permission} recorded reads do not record a verified permission`);
+  if (figures.overdue_access_records > 0) {
+    problems.push(`${figures.overdue_access_records} Data API reads have waited more than 15 minutes to be signed into the chain (run the audit-maintenance checkpoint task)`);
+  }
+  const pending = figures.pending_access_records > 0 ? `; ${figures.pending_access_records} Data API reads recorded and not yet signed into the chain` : "";
   return {
     id: "access_review",
     name: "Access review: every read of the trail recorded with a purpose and a verified permission",
     status: status(problems.length === 0),
     reason: problems.length === 0
-      ? `${figures.accesses} recorded reads between ${period.start} and ${period.end}, each with a purpose and a verified permission; ${figures.refused_requests} refused requests recorded`
+      ? `${figures.accesses} recorded reads between ${period.start} and ${period.end}, each with a purpose and a verified permission; ${figures.refused_requests} refused requests recorded${pending}`
       : problems.join("; "),
     evidence: { period, ...figures },
   };

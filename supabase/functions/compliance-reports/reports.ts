@@ -99,6 +99,7 @@ export async function soc2Report(sql: Queryable, organizationId: string, keyring
       events_in_period: Number(metrics.events_in_period),
       audit_accesses: access.accesses,
       refused_requests: access.refused_requests,
+      pending_access_records: access.pending_access_records,
       privilege_violations: (privileges.evidence.violations as unknown[]).length,
       worm_gaps: (worm.evidence.gaps as unknown[]).length,
       verification_runs: Number(metrics.verification_runs),

@@ -54,7 +54,7 @@ select throws_ok(s, 'EVW02', null, 'postgres: ' || s || ' is refused')
     'drop trigger _010_guard on evident.chain_heads',
     'drop trigger _010_refuse_truncate on public.partition_manifests',
     'drop trigger _010_refuse_update on evident.idempotency_keys',
-    'drop policy audit_events_select_member on public.audit_events',
+    'drop policy audit_events_select_analyst on public.audit_events',
     'drop policy partition_manifests_select_analyst on public.partition_manifests',
     'drop function evident.tg_audit_events__refuse_change() cascade',
     'drop function evident.tg_audit_events__chain() cascade'
@@ -67,7 +67,7 @@ select throws_ok(s, 'EVW02', null, 'postgres: ' || s || ' is refused')
     'create trigger _000_sneak before update on evident.chain_heads for each row execute function tests.noop_trigger()',
     'alter trigger _010_refuse_update on public.audit_events rename to _999_refuse_update',
     'create policy anon_reads on public.audit_events for select to anon using (true)',
-    'alter policy audit_events_select_member on public.audit_events using (true)',
+    'alter policy audit_events_select_analyst on public.audit_events using (true)',
     'create rule skip_updates as on update to public.audit_events do instead nothing'
   ]) as s;
 

@@ -1,11 +1,12 @@
--- Row-level security keeps organisations apart. A signed-in admin or auditor reads their own
--- organisation's trail and nothing of any other; a moderator or a non-member reads nothing; anon
--- has no privilege at all; evident_analyst reads every organisation. Memberships and
+-- Organisations stay apart. A signed-in admin or auditor reads their own organisation's trail
+-- (through public.read_audit_events, recorded; never directly) and nothing of any other; a
+-- moderator or a non-member reads nothing; anon has no privilege at all; evident_analyst reads
+-- every organisation. Memberships and
 -- organisations are visible only to the members themselves.
 begin;
 \ir _helpers.psql
 
-select plan(37);
+select plan(39);
 
 select tests.create_org('Org A') as org_a \gset
 select tests.create_org('Org B') as org_b \gset
@@ -29,48 +30,49 @@ select tests.append_event(:'org_b', 'decision_made') \gset
 select tests.seal_manifest('2026-01-01') \gset
 
 -- audit_events ------------------------------------------------------------------------------------
+-- Since issue 18 no signed-in user reads audit_events directly (such a read would go unrecorded);
+-- public.read_audit_events is their way, recorded, and keeps organisations apart
+-- (041-data-api-reads-recorded.test.sql covers it in full).
 select tests.authenticate_as(:'admin_a') \gset
-select results_eq(
-  'select organization_id, count(*) from public.audit_events group by organization_id',
+select throws_ok('select * from public.audit_events', '42501', null, 'admin of A: a direct read of the trail is refused');
+select results_eq(format($$select organization_id, count(*) from public.read_audit_events(%L, 'isolation test') group by organization_id$$, :'org_a'),
   format('values (%L::uuid, 3::bigint)', :'org_a'),
-  'admin of A: sees exactly org A''s three events');
-select is_empty(
-  format('select * from public.audit_events where organization_id = %L', :'org_b'),
-  'admin of A: sees none of org B''s events, even when asking for them');
+  'admin of A: reads exactly org A''s three events through read_audit_events');
+select throws_ok(format($$select * from public.read_audit_events(%L, 'isolation test')$$, :'org_b'), '42501', null,
+  'admin of A: none of org B''s events, even when asking for them');
 select tests.clear_authentication() \gset
 
 select tests.authenticate_as(:'auditor_a') \gset
-select results_eq(
-  'select organization_id, count(*) from public.audit_events group by organization_id',
+select results_eq(format($$select organization_id, count(*) from public.read_audit_events(%L, 'isolation test') group by organization_id$$, :'org_a'),
   format('values (%L::uuid, 3::bigint)', :'org_a'),
-  'auditor of A: sees exactly org A''s three events');
+  'auditor of A: reads exactly org A''s three events');
 select tests.clear_authentication() \gset
 
 select tests.authenticate_as(:'moderator_a') \gset
-select is_empty('select * from public.audit_events', 'moderator of A: sees no events (moderators write, they do not read)');
+select throws_ok(format($$select * from public.read_audit_events(%L, 'isolation test')$$, :'org_a'), '42501', null,
+  'moderator of A: reads no events (moderators write, they do not read)');
 select tests.clear_authentication() \gset
 
 select tests.authenticate_as(:'admin_b') \gset
-select results_eq(
-  'select organization_id, count(*) from public.audit_events group by organization_id',
+select results_eq(format($$select organization_id, count(*) from public.read_audit_events(%L, 'isolation test') group by organization_id$$, :'org_b'),
   format('values (%L::uuid, 2::bigint)', :'org_b'),
-  'admin of B: sees exactly org B''s two events');
+  'admin of B: reads exactly org B''s two events');
 select tests.clear_authentication() \gset
 
 select tests.authenticate_as(:'both_orgs') \gset
-select results_eq(
-  'select organization_id, count(*) from public.audit_events group by organization_id',
-  format('values (%L::uuid, 3::bigint)', :'org_a'),
-  'auditor of A and moderator of B: sees A''s events only');
+select is((select count(*) from public.read_audit_events(:'org_a', 'isolation test')), 3::bigint,
+  'auditor of A and moderator of B: reads A''s events');
+select throws_ok(format($$select * from public.read_audit_events(%L, 'isolation test')$$, :'org_b'), '42501', null,
+  'auditor of A and moderator of B: not B''s');
 select tests.clear_authentication() \gset
 
 select tests.authenticate_as(:'outsider') \gset
-select is_empty('select * from public.audit_events', 'non-member: sees no events');
+select throws_ok('select * from public.audit_events', '42501', null, 'non-member: a direct read is refused');
 select tests.clear_authentication() \gset
 
 set local role authenticated;
 select set_config('request.jwt.claims', '', true) \gset
-select is_empty('select * from public.audit_events', 'authenticated without a subject claim: sees no events');
+select throws_ok('select * from public.audit_events', '42501', null, 'authenticated without a subject claim: refused');
 reset role;
 
 select set_config('request.jwt.claims', json_build_object('sub', :'admin_a', 'role', 'anon')::text, true) \gset
@@ -104,11 +106,12 @@ reset role;
 update public.organization_members set role = 'auditor'
  where organization_id = :'org_a' and user_id = :'moderator_a';
 select tests.authenticate_as(:'moderator_a') \gset
-select is((select count(*) from public.audit_events), 3::bigint, 'a moderator promoted to auditor now sees org A''s events');
+select is((select count(*) from public.read_audit_events(:'org_a', 'isolation test')), 3::bigint, 'a moderator promoted to auditor now reads org A''s events');
 select tests.clear_authentication() \gset
 delete from public.organization_members where organization_id = :'org_a' and user_id = :'admin_a';
 select tests.authenticate_as(:'admin_a') \gset
-select is_empty('select * from public.audit_events', 'a removed admin no longer sees any event');
+select throws_ok(format($$select * from public.read_audit_events(%L, 'isolation test')$$, :'org_a'), '42501', null,
+  'a removed admin no longer reads any event');
 select tests.clear_authentication() \gset
 insert into public.organization_members (organization_id, user_id, role) values (:'org_a', :'admin_a', 'admin');
 
@@ -187,10 +190,8 @@ select lives_ok(
 reset role;
 
 select tests.authenticate_as(:'outsider') \gset
-select results_eq(
-  'select organization_id, count(*) from public.audit_events group by organization_id',
-  format('values (%L::uuid, 2::bigint)', :'org_b'),
-  'the newly provisioned auditor of B sees org B''s events');
+select is((select count(*) from public.read_audit_events(:'org_b', 'isolation test')), 2::bigint,
+  'the newly provisioned auditor of B reads org B''s events');
 select tests.clear_authentication() \gset
 
 select * from finish();

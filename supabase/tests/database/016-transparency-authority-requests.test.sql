@@ -1,9 +1,11 @@
 -- transparency.authority_requests: one row per request from authority_data_request events, with
--- its deadline and status; members see their organisation's requests only, anon none.
+-- its deadline and status. It reads the trail's rows, so since issue 18 (reads through the Data API
+-- are recorded) only evident_analyst and evident_writer read it; members get their organisation's
+-- requests from the authority-requests function; anon nothing.
 begin;
 \ir _helpers.psql
 
-select plan(6);
+select plan(7);
 
 select tests.create_org('Org A') as org_a \gset
 select tests.create_org('Org B') as org_b \gset
@@ -29,20 +31,21 @@ select tests.authority_event(:'org_a', 'R-5', 'received', '{"request_id": "R-5",
 select tests.authority_event(:'org_b', 'R-9', 'received', '{"request_id": "R-9", "response_deadline": "2026-01-10T00:00:00Z"}', '2026-01-01') \gset
 
 select tests.authenticate_as(:'auditor_a') \gset
+select throws_ok('select * from transparency.authority_requests', '42501', null, 'auditor of A: a direct read is refused (it would go unrecorded)');
+select tests.clear_authentication() \gset
+
+set local role evident_analyst;
 select results_eq(
-  'select request_id, authority, status, events from transparency.authority_requests order by request_id',
+  format('select request_id, authority, status, events from transparency.authority_requests where organization_id = %L order by request_id', :'org_a'),
   $$values ('R-1', 'EU Commission', 'RESPONDED', 2::bigint), ('R-2', 'DSC Ireland', 'RESPONDED_LATE', 2::bigint),
            ('R-3', 'DSC Ireland', 'OVERDUE', 1::bigint), ('R-4', 'EU Commission', 'OPEN', 1::bigint), ('R-5', null, 'OPEN', 1::bigint)$$,
-  'auditor of A: A''s five requests with their statuses, none of B''s');
+  'organisation A: its five requests with their statuses');
 select results_eq(
   $$select received_at, response_deadline, responded_at from transparency.authority_requests where request_id = 'R-1'$$,
   $$values ('2026-01-01'::timestamptz, '2026-01-10T00:00:00Z'::timestamptz, '2026-01-05'::timestamptz)$$,
   'R-1: received, deadline and response');
 select is((select response_deadline from transparency.authority_requests where request_id = 'R-5'), null,
   'a deadline that is not a timestamp is shown as none, and the view still answers');
-select tests.clear_authentication() \gset
-
-set local role evident_analyst;
 select is((select count(*) from transparency.authority_requests where organization_id in (:'org_a', :'org_b')), 6::bigint,
   'analyst: both organisations'' requests');
 reset role;

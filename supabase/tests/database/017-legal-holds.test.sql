@@ -88,11 +88,8 @@ select results_eq(
   'analyst: the view counts the expired event a hold keeps, and the active holds, beside the guide''s status');
 reset role;
 select tests.authenticate_as(:'admin_user');
-select results_eq(
-  format($sql$select held_expired_events, active_legal_holds from transparency.retention_compliance
-    where organization_id = %L and event_type = 'decision_made'$sql$, :'org_h'),
-  $$values (1::bigint, 3::bigint)$$,
-  'an admin member sees the same figures for their organisation');
+select is(transparency.active_hold_count(:'org_h'), 3::bigint,
+  'an admin member gets the same hold count for their organisation (the view itself reads the trail, so members read it through compliance-reports)');
 select tests.clear_authentication();
 select tests.authenticate_as(:'outsider');
 select is(transparency.active_hold_count(:'org_h'), null, 'a member of another organisation learns nothing about its holds');
