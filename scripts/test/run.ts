@@ -111,6 +111,10 @@ try {
       });
     },
     vitest: async () => {
+      // The tests run the `evident` command as users do, compiled (scripts/build/cli.mjs): build it
+      // from the sources as they are now, so no test runs an older build.
+      const built = await run(process.execPath, ["scripts/build/cli.mjs", "--quiet"]);
+      if (built !== 0) return built;
       const code = await run(bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestReport}`, ...vitestArgs], env);
       failures.push(...vitestFailures(vitestReport));
       return code;

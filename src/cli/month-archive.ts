@@ -218,7 +218,13 @@ export type ArchiveCheck =
  * links, sequence; the same monthPassOver that seals and re-verifies the live month) recomputes
  * the manifest's roots exactly.
  */
-export async function checkArchivedMonth(dir: string, bounds: MonthBounds, keyring: Keyring, publicKeyPem?: string): Promise<ArchiveCheck> {
+export async function checkArchivedMonth(
+  dir: string,
+  bounds: MonthBounds,
+  keyring: Keyring,
+  publicKeyPem?: string,
+  onProgress?: (checked: number, total: number) => void,
+): Promise<ArchiveCheck> {
   const month = bounds.month;
   const fail = (problems: string[], rest: Partial<ArchiveCheck> = {}): ArchiveCheck => ({ status: "checked", month, valid: false, problems, ...rest });
   let signed: SignedManifest | undefined;
@@ -238,11 +244,23 @@ export async function checkArchivedMonth(dir: string, bounds: MonthBounds, keyri
   const { sha256, problems } = await checksumProblems(dir, month);
 
   try {
-    const pass = await monthPassOver(archivedBatches(file), archiveAnchors(dir, month, new Map([[manifest.signing_key_id, key.pem]])), keyring, "full");
+    const total = Number(manifest.record_count) || 0;
+    const batches = onProgress ? counted(archivedBatches(file), (n) => onProgress(n, total)) : archivedBatches(file);
+    const pass = await monthPassOver(batches, archiveAnchors(dir, month, new Map([[manifest.signing_key_id, key.pem]])), keyring, "full");
     problems.push(...manifestProblems(manifest, signature, key.pem, pass));
     return { status: "checked", month, valid: problems.length === 0, problems, manifest, signature, sha256, record_count: pass.recordCount };
   } catch (error) {
     if (error instanceof CorruptArchive) return fail([...problems, error.message], { manifest, signature, sha256 });
     throw error;
+  }
+}
+
+/** The same batches, reporting how many entries have passed so far (for a progress bar). */
+async function* counted<T>(batches: AsyncIterable<T[]>, onCount: (n: number) => void): AsyncGenerator<T[]> {
+  let n = 0;
+  for await (const batch of batches) {
+    yield batch;
+    n += batch.length;
+    onCount(n);
   }
 }

@@ -10,7 +10,6 @@
 // 2: could not run.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { appendEvents } from "../../../supabase/functions/_shared/append.ts";
 import { asWriter } from "../../../supabase/functions/_shared/db.ts";
 import { Keyring } from "../../../supabase/functions/_shared/keyring.ts";
@@ -19,26 +18,16 @@ import { monthBounds } from "../../../supabase/functions/_shared/seal.ts";
 import { archiveDir } from "../archive.ts";
 import { cliDatabase } from "../database.ts";
 import { type ArchiveCheck, checkArchivedMonth } from "../month-archive.ts";
+import { progress } from "../progress.ts";
 
-export async function archive(args: string[]): Promise<number> {
-  const [action, ...rest] = args;
-  if (action === "verify") return await verifyArchive(rest);
-  throw new Error("usage: evident archive verify (--month YYYY-MM … | --all) [--archive DIR] [--public-key PEM] [--record] [--json]");
-}
-
-async function verifyArchive(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      month: { type: "string", multiple: true },
-      all: { type: "boolean", default: false },
-      archive: { type: "string" },
-      "public-key": { type: "string" },
-      record: { type: "boolean", default: false },
-      json: { type: "boolean", default: false },
-    },
-    strict: true,
-  });
+export async function verifyArchive(values: {
+  month?: string[];
+  all: boolean;
+  archive?: string;
+  "public-key"?: string;
+  record: boolean;
+  json: boolean;
+}): Promise<number> {
   if (!values.all && !values.month?.length) throw new Error("--month YYYY-MM (repeatable) or --all is required");
   const dir = values.archive ?? archiveDir();
   const keyring = Keyring.forVerification(process.env.AUDIT_SIGNING_KEYS);
@@ -61,7 +50,12 @@ async function verifyArchive(args: string[]): Promise<number> {
     }
     const checks: ArchiveCheck[] = [];
     for (const month of [...months].sort()) {
-      checks.push(await checkArchivedMonth(dir, monthBounds(month)!, keyring, publicKeyPem));
+      let bar: ReturnType<typeof progress> | undefined;
+      const check = await checkArchivedMonth(dir, monthBounds(month)!, keyring, publicKeyPem, (checked, total) => {
+        bar ??= progress(`checking archived ${month}`, total, values.json);
+        bar.update(checked);
+      }).finally(() => bar?.done());
+      checks.push(check);
     }
     const valid = checks.every((c) => c.valid);
 

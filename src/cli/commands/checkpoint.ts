@@ -5,7 +5,6 @@
 // seal` runs it too. Where pg_cron checkpoints through the audit-maintenance function, run it to
 // copy each organisation's newest stored checkpoint (its signature checked) into the archive. A head that names no entry of its trail is never signed: it is reported and
 // the exit code is 1. Exit 0: done; 1: some heads refused; 2: could not run.
-import { parseArgs } from "node:util";
 import {
   checkpointBytes,
   checkpointHeads,
@@ -16,12 +15,7 @@ import { ExportSigner, exportVerificationKeys, verifyExportSignature } from "../
 import { archiveDir, archivedCheckpointExists, publishCheckpoint, publishKey, publishPublicKey } from "../archive.ts";
 import { cliDatabase } from "../database.ts";
 
-export async function checkpoint(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { org: { type: "string" }, json: { type: "boolean", default: false } },
-    strict: true,
-  });
+export async function checkpoint(values: { org?: string; json: boolean }): Promise<number> {
   if (values.org !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(values.org)) {
     throw new Error(`--org ${values.org} is not a UUID`);
   }

@@ -7,7 +7,6 @@
 // gdpr_anonymisation events signed with AUDIT_SIGNING_KEYS; the erasure event names the subject
 // only by a keyed reference (AUDIT_PII_COMMITMENT_KEY). A legal hold refuses an erasure.
 // Exit 0: done; 1: refused (a legal hold covers it); 2: could not run.
-import { parseArgs } from "node:util";
 import { asWriter } from "../../../supabase/functions/_shared/db.ts";
 import { ApiError } from "../../../supabase/functions/_shared/errors.ts";
 import { anonymiseOrganization, consentHistory, eraseSubject, organizationsToAnonymise } from "../../../supabase/functions/_shared/gdpr.ts";
@@ -19,18 +18,7 @@ import { cliDatabase } from "../database.ts";
 const operator = () => ({ actorId: process.env.USER || "operator", actorType: "operator" });
 const usage = "usage: evident gdpr erase --subject <id> [--org <uuid>] [--reference <text>] | anonymise [--org <uuid>] | consent --subject <id> --org <uuid>  [--json]";
 
-export async function gdpr(args: string[]): Promise<number> {
-  const [action, ...rest] = args;
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      org: { type: "string" },
-      subject: { type: "string" },
-      reference: { type: "string" },
-      json: { type: "boolean", default: false },
-    },
-    strict: true,
-  });
+export async function gdpr(action: "erase" | "anonymise" | "consent", values: { org?: string; subject?: string; reference?: string; json: boolean }): Promise<number> {
   if (!["erase", "anonymise", "consent"].includes(action ?? "")) throw new Error(usage);
   const org = values.org === undefined ? undefined : uuid.safeParse(values.org);
   if (org && !org.success) throw new Error(`--org ${values.org} is not a UUID`);

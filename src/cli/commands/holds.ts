@@ -4,7 +4,6 @@
 // Legal holds for operators (docs/legal-holds.md); the legal-holds function does the same for
 // members. Applying and releasing append legal_hold events signed with AUDIT_SIGNING_KEYS.
 // Exit 0: done; 1: refused (unknown hold, already released); 2: could not run.
-import { parseArgs } from "node:util";
 import { asWriter } from "../../../supabase/functions/_shared/db.ts";
 import { ApiError } from "../../../supabase/functions/_shared/errors.ts";
 import { applyLegalHold, describeHolds, type Hold, holdColumns, lockHold, releaseLegalHold } from "../../../supabase/functions/_shared/holds.ts";
@@ -15,23 +14,18 @@ import { cliDatabase } from "../database.ts";
 
 const operator = () => ({ actorId: process.env.USER || "operator", actorType: "operator" });
 
-export async function holds(args: string[]): Promise<number> {
-  const [action, ...rest] = args;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    options: {
-      org: { type: "string" },
-      subject: { type: "string" },
-      target: { type: "string" },
-      from: { type: "string" },
-      to: { type: "string" },
-      reason: { type: "string" },
-      active: { type: "boolean", default: false },
-      json: { type: "boolean", default: false },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
+export interface HoldsOptions {
+  org?: string;
+  subject?: string;
+  target?: string;
+  from?: string;
+  to?: string;
+  reason?: string;
+  active?: boolean;
+  json: boolean;
+}
+
+export async function holds(action: "list" | "apply" | "release", values: HoldsOptions, positionals: string[] = []): Promise<number> {
   const print = (value: unknown, text: string) => console.log(values.json ? JSON.stringify(value, null, 2) : text);
   const sql = cliDatabase();
   try {

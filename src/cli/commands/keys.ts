@@ -9,7 +9,6 @@
 // never read back from anywhere.
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { appendEvents } from "../../../supabase/functions/_shared/append.ts";
 import { asWriter } from "../../../supabase/functions/_shared/db.ts";
 import { ExportSigner, publicKeyDerBase64 } from "../../../supabase/functions/_shared/export-key.ts";
@@ -20,37 +19,35 @@ import { cliDatabase } from "../database.ts";
 /** Keys older than this are flagged: SOC 2 reviewers expect signing keys rotated at least quarterly. */
 export const maximumKeyAgeDays = 90;
 
-export async function keys(args: string[]): Promise<number> {
-  const [action, ...rest] = args;
-  if (action === "generate") return generate(rest);
-  if (action === "show") return await show(rest);
-  if (action === "public-der") {
-    if (rest.length !== 1) throw new Error("usage: evident keys public-der <public key .pem>");
-    console.log(publicKeyDerBase64(readFileSync(rest[0], "utf8")));
-    return 0;
-  }
-  if (action === "record-rotation") return await recordRotation(rest);
-  throw new Error("usage: evident keys generate|show|public-der|record-rotation (see docs/runbooks/key-rotation.md)");
+/** `evident keys public-der <file>`: the public key as one line of base64 SPKI DER. */
+export function publicDer(file: string, values: { json: boolean }): number {
+  const der = publicKeyDerBase64(readFileSync(file, "utf8"));
+  console.log(values.json ? JSON.stringify({ public_key_der: der }, null, 2) : der);
+  return 0;
 }
 
-function generate(args: string[]): number {
-  const { values } = parseArgs({ args, options: { kind: { type: "string" }, id: { type: "string" } }, strict: true });
+/** `evident keys generate`: a new key on stdout (with --json, inside an object naming its id and kind). */
+export function generate(values: { kind?: string; id?: string; json: boolean }): number {
   if (values.kind === "hmac") {
     if (!values.id || !keyIdPattern.test(values.id)) throw new Error("--id is required: letters, digits, . _ -; at most 64");
-    console.log(`${values.id}:${randomBytes(32).toString("base64url")}`);
+    const pair = `${values.id}:${randomBytes(32).toString("base64url")}`;
+    console.log(values.json ? JSON.stringify({ kind: "hmac", key_id: values.id, key: pair }, null, 2) : pair);
     return 0;
   }
   if (values.kind === "ed25519") {
     const key = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "der" }).toString("base64");
-    console.error(`key id ${ExportSigner.parse(key).keyId}`);
-    console.log(key);
+    const keyId = ExportSigner.parse(key).keyId;
+    if (values.json) console.log(JSON.stringify({ kind: "ed25519", key_id: keyId, key }, null, 2));
+    else {
+      console.error(`key id ${keyId}`);
+      console.log(key);
+    }
     return 0;
   }
   throw new Error("--kind hmac or --kind ed25519 is required");
 }
 
-async function show(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: "boolean", default: false } }, strict: true });
+export async function show(values: { json: boolean }): Promise<number> {
   const configured = process.env.AUDIT_SIGNING_KEYS ? Keyring.forVerification(process.env.AUDIT_SIGNING_KEYS).keyIds : [];
   const active = process.env.AUDIT_ACTIVE_KEY_ID ?? null;
   const exportKeyId = process.env.AUDIT_EXPORT_SIGNING_KEY ? ExportSigner.fromEnv().keyId : null;
@@ -92,17 +89,7 @@ async function show(args: string[]): Promise<number> {
   }
 }
 
-async function recordRotation(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      from: { type: "string" },
-      to: { type: "string" },
-      kind: { type: "string", default: "hmac" },
-      org: { type: "string", multiple: true },
-    },
-    strict: true,
-  });
+export async function recordRotation(values: { from?: string; to?: string; kind: string; org?: string[]; json: boolean }): Promise<number> {
   if (!values.from || !values.to) throw new Error("--from <old key id> and --to <new key id> are required");
   if (values.kind !== "hmac" && values.kind !== "ed25519") throw new Error("--kind is hmac or ed25519");
   const keyring = Keyring.fromEnv();
@@ -135,8 +122,12 @@ async function recordRotation(args: string[]): Promise<number> {
         failed.push(`${organization}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
-    console.log(`recorded the rotation from ${values.from} to ${values.to} in ${organizations.length - failed.length} of ${organizations.length} organisation(s)`);
-    for (const f of failed) console.log(`NOT RECORDED ${f}`);
+    if (values.json) {
+      console.log(JSON.stringify({ from: values.from, to: values.to, kind: values.kind, organizations: organizations.length, recorded: organizations.length - failed.length, not_recorded: failed }, null, 2));
+    } else {
+      console.log(`recorded the rotation from ${values.from} to ${values.to} in ${organizations.length - failed.length} of ${organizations.length} organisation(s)`);
+      for (const f of failed) console.log(`NOT RECORDED ${f}`);
+    }
     return failed.length === 0 ? 0 : 1;
   } finally {
     await sql.end();

@@ -2,15 +2,9 @@
 // Ensures audit_events partitions exist for the current month and N after it (default 3), then
 // reports how far ahead the trail can take writes. The same call pg_cron makes daily
 // (evident.schedule_maintenance); run this from any scheduler where pg_cron is not available.
-import { parseArgs } from "node:util";
 import { cliDatabase } from "../database.ts";
 
-export async function maintain(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { months: { type: "string", default: "3" }, json: { type: "boolean", default: false } },
-    strict: true,
-  });
+export async function maintain(values: { months: string; json: boolean }): Promise<number> {
   const months = Number(values.months);
   if (!Number.isInteger(months) || months < 0 || months > 120) throw new Error(`--months must be a whole number from 0 to 120, got ${values.months}`);
   const sql = cliDatabase();

@@ -12,31 +12,31 @@
 // not kept); 2: could not run (no such archived month, the
 // schema exists without --replace, no database).
 import { existsSync, readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import type postgres from "postgres";
 import { Keyring } from "../../../supabase/functions/_shared/keyring.ts";
 import { manifestProblems, monthBounds, monthPassOver } from "../../../supabase/functions/_shared/seal.ts";
 import { entryColumns } from "../../../supabase/functions/_shared/trail.ts";
 import { archiveDir } from "../archive.ts";
 import { cliDatabase } from "../database.ts";
+import { progress } from "../progress.ts";
 import { archiveAnchors, archivedBatches, checksumProblems, CorruptArchive, eventsFile, manifestKey, readArchivedManifest } from "../month-archive.ts";
 
 export function rehydratedSchema(month: string): string {
   return `evident_rehydrated_${month.replace("-", "_")}`;
 }
 
-export async function rehydrate(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      month: { type: "string" },
-      archive: { type: "string" },
-      "public-key": { type: "string" },
-      replace: { type: "boolean", default: false },
-      json: { type: "boolean", default: false },
-    },
-    strict: true,
-  });
+export interface RehydrateOptions {
+  month?: string;
+  archive?: string;
+  "public-key"?: string;
+  replace?: boolean;
+  json?: boolean;
+}
+
+export async function rehydrate(options: RehydrateOptions | string[]): Promise<number> {
+  // An argument list (as scripts/bench/archive.ts passes one) goes through the CLI's own parser.
+  if (Array.isArray(options)) return await (await import("../main.ts")).main(["rehydrate", ...options]);
+  const values = { ...options, replace: options.replace === true, json: options.json === true };
   if (!values.month) throw new Error("--month YYYY-MM is required");
   const bounds = monthBounds(values.month);
   if (!bounds) throw new Error(`--month ${values.month} is not of the form YYYY-MM`);
@@ -62,6 +62,7 @@ export async function rehydrate(args: string[]): Promise<number> {
     if (recorded && recorded.signature !== signature) problems.push(`the archived manifest is not the one this database recorded for ${values.month} (signatures differ)`);
 
     let loaded = 0;
+    const bar = progress(`restoring ${values.month}`, Number(manifest.record_count) || 0, values.json);
     try {
       await sql.begin(async (tx) => {
         if (exists) await tx`drop schema ${tx(schema)} cascade`;
@@ -70,9 +71,10 @@ export async function rehydrate(args: string[]): Promise<number> {
           await tx`insert into ${tx(schema)}.audit_events
             select * from jsonb_populate_recordset(null::${tx(schema)}.audit_events, ${tx.json(batch as unknown as postgres.JSONValue)})`;
           loaded += batch.length;
+          bar.update(loaded);
         }
         await tx`analyze ${tx(schema)}.audit_events`;
-      });
+      }).finally(() => bar.done());
     } catch (error) {
       // A line that is not an entry, or one whose values do not fit the trail's types: nothing is kept.
       if (error instanceof CorruptArchive) problems.push(error.message);

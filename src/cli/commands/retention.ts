@@ -13,7 +13,6 @@
 // Exit 0: all conditions met (check) / dropped (drop); 1: refused, with each unmet condition;
 // 2: could not run (including a failed hold lookup: nothing is dropped).
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { appendEvents } from "../../../supabase/functions/_shared/append.ts";
 import { asWriter } from "../../../supabase/functions/_shared/db.ts";
 import { hasSqlState } from "../../../supabase/functions/_shared/errors.ts";
@@ -31,16 +30,7 @@ interface Condition {
   detail: string;
 }
 
-export async function retention(args: string[]): Promise<number> {
-  const [action, ...rest] = args;
-  if (action !== "check" && action !== "drop") {
-    throw new Error("usage: evident retention check|drop --month YYYY-MM [--archive DIR] [--public-key PEM] [--json]");
-  }
-  const { values } = parseArgs({
-    args: rest,
-    options: { month: { type: "string" }, archive: { type: "string" }, "public-key": { type: "string" }, json: { type: "boolean", default: false } },
-    strict: true,
-  });
+export async function retention(action: "check" | "drop", values: { month?: string; archive?: string; "public-key"?: string; json: boolean }): Promise<number> {
   if (!values.month) throw new Error("--month YYYY-MM is required");
   const bounds = monthBounds(values.month);
   if (!bounds) throw new Error(`--month ${values.month} is not of the form YYYY-MM`);

@@ -14,7 +14,6 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { checkpointHeads } from "../../../supabase/functions/_shared/checkpoint.ts";
-import { parseArgs } from "node:util";
 import { ExportSigner, exportVerificationKeys, verifyExportSignature } from "../../../supabase/functions/_shared/export-key.ts";
 import { manifestBytes } from "../../../supabase/functions/_shared/manifest.ts";
 import { Keyring } from "../../../supabase/functions/_shared/keyring.ts";
@@ -22,13 +21,9 @@ import { monthBounds, readManifest, sealedByAnother, sealMonth } from "../../../
 import { archiveDir, publishCheckpoint, publishKey, publishPublicKey } from "../archive.ts";
 import { eventsFile, type WriteOutcome, writeMonthEvents } from "../month-archive.ts";
 import { cliDatabase } from "../database.ts";
+import { progress } from "../progress.ts";
 
-export async function seal(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { month: { type: "string" }, full: { type: "boolean", default: false }, json: { type: "boolean", default: false } },
-    strict: true,
-  });
+export async function seal(values: { month?: string; full: boolean; json: boolean }): Promise<number> {
   if (!values.month) throw new Error("--month YYYY-MM is required");
   const bounds = monthBounds(values.month);
   if (!bounds) throw new Error(`--month ${values.month} is not of the form YYYY-MM`);
@@ -45,13 +40,16 @@ export async function seal(args: string[]): Promise<number> {
     if (!sealed && existsSync(file)) {
       throw new Error(`the archive already holds ${file}, which this database did not seal; move it away or set EVIDENT_ARCHIVE_DIR`);
     }
+    // The partition's row estimate (no extra pass over the month) is the total the ETA is reckoned on.
+    const [estimate] = values.json ? [] : await sql`
+      select greatest(c.reltuples, 0)::bigint as rows from pg_catalog.pg_class c
+      join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'public' and c.relname = ${bounds.partitionName}`;
+    const bar = progress(`sealing ${values.month}`, Number(estimate?.rows ?? 0), values.json);
     const outcome = await sealMonth(sql, bounds, keyring, signer, {
       full: values.full,
-      onProgress: (n) => {
-        if (!values.json && process.stderr.isTTY) process.stderr.write(`\rsealing ${values.month}: ${n} entries`);
-      },
-    }).catch((error) => sealedByAnother(sql, bounds, error));
-    if (!values.json && process.stderr.isTTY) process.stderr.write("\r\u001b[2K");
+      onProgress: (n) => bar.update(n),
+    }).catch((error) => sealedByAnother(sql, bounds, error)).finally(() => bar.done());
     let archived: WriteOutcome | undefined;
     let published: string | undefined;
     if (outcome.status === "sealed") {

@@ -1,5 +1,7 @@
 // evident sor <subcommand>: Statements of Reasons to the Commission's Transparency Database.
-//   validate <file.json>     check statements against the Commission's rules, offline; prints JSON
+// validate, submit, retry and replay print JSON reports (with or without --json); status prints
+// a summary, or JSON with --json.
+//   validate <file.json>     check statements against the Commission's rules, offline
 //   status [--json]          the outbox: counts per state, due now, expired leases, dead letters
 //   submit [options]         one submission pass (what pg_cron or the sor-submit function runs)
 //   retry --dead-letter      put every dead letter back in the queue, then submit
@@ -9,39 +11,18 @@
 // Exit 0: done (or all valid); 1: something is invalid, dead-lettered or refused; 2: could not run.
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { parseArgs } from "node:util";
 import { Keyring } from "../../../supabase/functions/_shared/keyring.ts";
 import { TdbClient, tdbConfigFromEnv } from "../../../supabase/functions/_shared/sor/client.ts";
 import { statementErrors } from "../../../supabase/functions/_shared/sor/contract.ts";
 import { findStatement, outboxStatus, requeueStatements } from "../../../supabase/functions/_shared/sor/outbox.ts";
 import { type SubmitReport, submitDue } from "../../../supabase/functions/_shared/sor/submit.ts";
 import { cliDatabase } from "../database.ts";
+import { progress } from "../progress.ts";
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const usage = `usage: evident sor validate <file.json>
-       evident sor status [--json]
-       evident sor submit [--max-batches N] [--batch-size N] [--lease-seconds N]
-       evident sor retry --dead-letter [--no-submit]
-       evident sor replay <outbox-id>`;
-
-export async function sor(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  switch (sub) {
-    case "validate": return validate(rest);
-    case "status": return status(rest);
-    case "submit": return submit(rest);
-    case "retry": return retry(rest);
-    case "replay": return replay(rest);
-    default:
-      console.error(sub ? `evident sor: unknown subcommand ${sub}\n${usage}` : usage);
-      return 2;
-  }
-}
-
-function validate(args: string[]): number {
-  const { positionals } = parseArgs({ args, options: {}, allowPositionals: true, strict: true });
-  if (positionals.length !== 1) throw new Error(`give one file\n${usage}`);
+export function validate(file: string): number {
+  const positionals = [file];
   const text = readFileSync(positionals[0], "utf8");
   let input: unknown;
   try {
@@ -64,8 +45,7 @@ function validate(args: string[]): number {
   return valid ? 0 : 1;
 }
 
-async function status(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: "boolean", default: false } }, strict: true });
+export async function status(values: { json: boolean }): Promise<number> {
   const sql = cliDatabase();
   try {
     const s = await outboxStatus(sql);
@@ -93,12 +73,38 @@ function printReport(report: SubmitReport): number {
   return report.stopped || report.dead_lettered > 0 ? 1 : 0;
 }
 
-async function runPass(options: { maxBatches?: number; batchSize?: number; leaseSeconds?: number; onlyId?: string }): Promise<SubmitReport> {
-  const client = new TdbClient(tdbConfigFromEnv());
+/** The Transparency Database client, counting the statements each request carried (for the progress bar). */
+class CountingClient extends TdbClient {
+  constructor(config: ConstructorParameters<typeof TdbClient>[0], private readonly onSent: (statements: number) => void) {
+    super(config);
+  }
+
+  override async submitBatch(statementTexts: string[]) {
+    const result = await super.submitBatch(statementTexts);
+    this.onSent(statementTexts.length);
+    return result;
+  }
+
+  override async submitOne(statementText: string) {
+    const result = await super.submitOne(statementText);
+    this.onSent(1);
+    return result;
+  }
+}
+
+async function runPass(options: { maxBatches?: number; batchSize?: number; leaseSeconds?: number; onlyId?: string }, quiet = false): Promise<SubmitReport> {
+  const config = tdbConfigFromEnv();
   const keyring = Keyring.fromEnv();
   const sql = cliDatabase();
   try {
-    return await submitDue(sql, keyring, client, { workerId: workerId(), budgetMs: 10 * 60_000, ...options });
+    const due = options.onlyId ? 1 : (await outboxStatus(sql)).due_now;
+    const bar = progress("submitting statements", due, quiet, "statements");
+    const client = new CountingClient(config, (n) => bar.increment(n));
+    try {
+      return await submitDue(sql, keyring, client, { workerId: workerId(), budgetMs: 10 * 60_000, ...options });
+    } finally {
+      bar.done();
+    }
   } finally {
     await sql.end();
   }
@@ -110,27 +116,17 @@ const positiveInt = (name: string, value: string | undefined): number | undefine
   return Number(value);
 };
 
-async function submit(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { "max-batches": { type: "string" }, "batch-size": { type: "string" }, "lease-seconds": { type: "string" } },
-    strict: true,
-  });
+export async function submit(values: { "max-batches"?: string; "batch-size"?: string; "lease-seconds"?: string; json: boolean }): Promise<number> {
   const options = {
     maxBatches: positiveInt("max-batches", values["max-batches"]),
     batchSize: positiveInt("batch-size", values["batch-size"]),
     leaseSeconds: positiveInt("lease-seconds", values["lease-seconds"]),
   };
-  return printReport(await runPass(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined))));
+  return printReport(await runPass(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)), values.json));
 }
 
-async function retry(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { "dead-letter": { type: "boolean", default: false }, "no-submit": { type: "boolean", default: false } },
-    strict: true,
-  });
-  if (!values["dead-letter"]) throw new Error(`say what to retry: --dead-letter\n${usage}`);
+export async function retry(values: { "dead-letter"?: boolean; submit: boolean; json: boolean }): Promise<number> {
+  if (!values["dead-letter"]) throw new Error("say what to retry: --dead-letter");
   const sql = cliDatabase();
   let ids: string[];
   try {
@@ -138,14 +134,18 @@ async function retry(args: string[]): Promise<number> {
   } finally {
     await sql.end();
   }
-  console.log(`${ids.length} dead-lettered statement(s) back in the queue`);
-  if (values["no-submit"] || ids.length === 0) return 0;
-  return printReport(await runPass({}));
+  // With --json, stdout carries only JSON: the count goes to stderr.
+  (values.json ? console.error : console.log)(`${ids.length} dead-lettered statement(s) back in the queue`);
+  if (!values.submit || ids.length === 0) {
+    if (values.json) console.log(JSON.stringify({ requeued: ids.length }, null, 2));
+    return 0;
+  }
+  return printReport(await runPass({}, values.json));
 }
 
-async function replay(args: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args, options: {}, allowPositionals: true, strict: true });
-  if (positionals.length !== 1 || !uuidPattern.test(positionals[0])) throw new Error(`give one outbox id (a UUID)\n${usage}`);
+export async function replay(outboxId: string, values: { json: boolean }): Promise<number> {
+  const positionals = [outboxId];
+  if (!uuidPattern.test(positionals[0])) throw new Error("give one outbox id (a UUID): evident sor replay <outbox-id>");
   const id = positionals[0].toLowerCase();
   const sql = cliDatabase();
   try {
@@ -166,6 +166,6 @@ async function replay(args: string[]): Promise<number> {
   } finally {
     await sql.end();
   }
-  const report = await runPass({ onlyId: id, maxBatches: 1 });
+  const report = await runPass({ onlyId: id, maxBatches: 1 }, values.json);
   return printReport(report);
 }

@@ -5,16 +5,9 @@
 // secret. Pass every public key the export and its anchors name (after a rotation, the old one too).
 // Exit 0: valid; 1: invalid, with every reason; 2: could not run (unreadable file, no key).
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { verifyCertifiedExport } from "../../../supabase/functions/_shared/certified-export/verify.ts";
 
-export async function verifyExport(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: { "public-key": { type: "string", multiple: true }, json: { type: "boolean", default: false } },
-    allowPositionals: true,
-    strict: true,
-  });
+export async function verifyExport(values: { "public-key"?: string[]; json: boolean }, positionals: string[]): Promise<number> {
   if (positionals.length !== 1) throw new Error("give exactly one export file: evident verify-export <export.json> --public-key <key.pem>");
   const keyFiles = values["public-key"] ?? [];
   if (keyFiles.length === 0) throw new Error("--public-key <key.pem> is required (GET /functions/v1/audit-keys serves it)");

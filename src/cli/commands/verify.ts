@@ -12,7 +12,6 @@
 // records the outcome on it (verified or tampered). The public key comes from --public-key, or is
 // derived from AUDIT_EXPORT_SIGNING_KEY.
 // Keys: AUDIT_SIGNING_KEYS (every key any row names).
-import { parseArgs } from "node:util";
 import { Keyring } from "../../../supabase/functions/_shared/keyring.ts";
 import { canonicalTimestamp } from "../../../supabase/functions/_shared/time.ts";
 import { checkHead } from "../../../supabase/functions/_shared/verify.ts";
@@ -33,21 +32,19 @@ import { cliDatabase, cliDatabaseUrl } from "../database.ts";
 import { progress } from "../progress.ts";
 import { checkPersonalData, CommitmentKey, commitmentKeyVariable, retiredCommitmentKeysVariable, type PersonalCheck } from "../../../supabase/functions/_shared/personal.ts";
 
-export async function verify(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      org: { type: "string" },
-      from: { type: "string" },
-      to: { type: "string" },
-      month: { type: "string" },
-      archive: { type: "string" },
-      "public-key": { type: "string" },
-      jobs: { type: "string" },
-      json: { type: "boolean", default: false },
-    },
-    strict: true,
-  });
+/** The options `evident verify` takes (parsed by commander in ../main.ts). */
+export interface VerifyOptions {
+  org?: string;
+  from?: string;
+  to?: string;
+  month?: string;
+  archive?: string;
+  "public-key"?: string;
+  jobs?: string;
+  json: boolean;
+}
+
+export async function verify(values: VerifyOptions): Promise<number> {
   const jobs = values.jobs === undefined ? defaultJobs() : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new Error(`--jobs ${values.jobs} is not a whole number from 1 to 64`);
   const from = values.from === undefined ? undefined : canonicalTimestamp(values.from);
