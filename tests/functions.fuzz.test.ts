@@ -147,7 +147,7 @@ const hostileFor = (route: Route): fc.Arbitrary<Omit<Hostile, "token">> => {
       .map(([key, value]) => ({ ...base, path: pathOf(route), query: { ...query(), [key]: value }, label: "unknown parameter" })));
   }
   if (route.method === "POST") {
-    const template = route.body ?? (() => ({}));
+    const template: () => Template = route.body ?? (() => ({}));
     const keys = Object.keys(template());
     if (keys.length > 0) {
       options.push(fc.constantFrom(...keys).chain((key) => wrongType(template()[key]).map((value) => ({
