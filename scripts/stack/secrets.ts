@@ -17,7 +17,11 @@ export function generateLocalSecrets(): Record<string, string> {
 }
 
 /** Function settings with no local default, handed to the functions only when set. */
-export const optionalFunctionVariables = ["AUDIT_EXPORT_RETIRED_PUBLIC_KEYS", "AUDIT_PII_COMMITMENT_RETIRED_KEYS", "DSA_TDB_URL", "DSA_TDB_TOKEN"];
+export const optionalFunctionVariables = [
+  "AUDIT_EXPORT_RETIRED_PUBLIC_KEYS", "AUDIT_PII_COMMITMENT_RETIRED_KEYS", "DSA_TDB_URL", "DSA_TDB_TOKEN",
+  // The origins browsers may call from (supabase/functions/_shared/cors.ts; "*" when unset).
+  "EVIDENT_CORS_ORIGINS",
+];
 
 export function loadLocalSecrets(): Record<string, string> {
   if (!existsSync(localSecretsFile)) {
