@@ -8,6 +8,10 @@ import { ApiKeys, isApiKey } from "../supabase/functions/_shared/api-keys.ts";
 import { authenticate, identify, jwtVerifierFromEnv } from "../supabase/functions/_shared/auth.ts";
 import { ConfigurationError } from "../supabase/functions/_shared/env.ts";
 import { ApiError } from "../supabase/functions/_shared/errors.ts";
+import { localApiKeys } from "../scripts/stack/jwt.ts";
+import { statusVariables } from "../scripts/stack/stack.ts";
+import { formatEnv, parseEnv } from "../scripts/stack/status-format.ts";
+import { testStack } from "./support/stack.ts";
 
 const publishable = "sb_publishable_Xq2v0a9Lh3kPzW8bN1cT6d";
 const secret = "sb_secret_M4nRt7yQw2eLp9aZx5cV1b";
@@ -104,5 +108,19 @@ describe("identify and authenticate with SUPABASE_JWKS and the API keys", () => 
     // Without configured API keys only JWTs are accepted.
     expect(await statusOf(identify(request({ apikey: secret }), verify, ApiKeys.none))).toBe(401);
     expect(await statusOf(identify(request({}), verify, keys))).toBe(401);
+  });
+});
+
+describe("the local stack's pair", () => {
+  it("is derived from the stack's JWT secret, is what the functions accept, and npm run status prints it by Supabase's names", async () => {
+    const local = await localApiKeys(testStack.jwtSecret);
+    expect(local.publishableKey).toMatch(/^sb_publishable_[A-Za-z0-9_-]{32}$/);
+    expect(local.secretKey).toMatch(/^sb_secret_[A-Za-z0-9_-]{32}$/);
+    // The keys the test stack's functions were started with (and that every HTTP test uses).
+    expect([local.publishableKey, local.secretKey]).toEqual([testStack.publishableKey, testStack.secretKey]);
+    const printed = formatEnv(statusVariables({ apiUrl: testStack.apiUrl, dbUrl: testStack.dbUrl, jwtSecret: testStack.jwtSecret, ...local }));
+    expect(printed).toContain(`PUBLISHABLE_KEY="${local.publishableKey}"\n`);
+    expect(printed).toContain(`SECRET_KEY="${local.secretKey}"\n`);
+    expect(Object.keys(parseEnv(printed))).toEqual(["API_URL", "FUNCTIONS_URL", "DB_URL", "ANON_KEY", "SERVICE_ROLE_KEY", "PUBLISHABLE_KEY", "SECRET_KEY", "JWT_SECRET"]);
   });
 });

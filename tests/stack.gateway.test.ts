@@ -117,10 +117,11 @@ describe("the gateway's verify_jwt check (a scratch function with it on)", () =>
   });
 
   it("refuses the sb_ API keys, in either header, and lets a valid JWT through", async () => {
-    for (const headers of [
+    const refused: Array<Record<string, string>> = [
       { apikey: testStack.publishableKey },
       { apikey: testStack.secretKey, authorization: `Bearer ${testStack.secretKey}` },
-    ]) {
+    ];
+    for (const headers of refused) {
       const response = await fetch(base, { headers });
       expect(response.status).toBe(401);
       expect(response.headers.get("x-reached")).toBeNull();

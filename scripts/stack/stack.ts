@@ -48,6 +48,20 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+/** What `npm run status` prints, named as `supabase status -o env` names it. */
+export function statusVariables(stack: Pick<Stack, "apiUrl" | "dbUrl" | "anonKey" | "serviceRoleKey" | "publishableKey" | "secretKey" | "jwtSecret">) {
+  return {
+    API_URL: stack.apiUrl,
+    FUNCTIONS_URL: `${stack.apiUrl}/functions/v1`,
+    DB_URL: stack.dbUrl,
+    ANON_KEY: stack.anonKey,
+    SERVICE_ROLE_KEY: stack.serviceRoleKey,
+    PUBLISHABLE_KEY: stack.publishableKey,
+    SECRET_KEY: stack.secretKey,
+    JWT_SECRET: stack.jwtSecret,
+  };
+}
+
 export async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
     const server = createServer();
@@ -127,16 +141,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       publishableKey,
       secretKey,
       jwtSecret,
-      statusEnv: () => ({
-        API_URL: apiUrl,
-        FUNCTIONS_URL: `${apiUrl}/functions/v1`,
-        DB_URL: dbUrl,
-        ANON_KEY: anonKey,
-        SERVICE_ROLE_KEY: serviceRoleKey,
-        PUBLISHABLE_KEY: publishableKey,
-        SECRET_KEY: secretKey,
-        JWT_SECRET: jwtSecret,
-      }),
+      statusEnv: () => statusVariables({ apiUrl, dbUrl, anonKey, serviceRoleKey, publishableKey, secretKey, jwtSecret }),
       stop,
     };
   } catch (error) {
