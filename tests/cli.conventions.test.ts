@@ -218,7 +218,8 @@ describe("bash completion", () => {
 });
 
 describe("the compiled CLI", () => {
-  const inputs = () => JSON.parse(readFileSync(path.join(repoRoot, "dist/cli/inputs.json"), "utf8")).inputs as string[];
+  const currentBuild = () => path.join(repoRoot, "dist/cli", JSON.parse(readFileSync(path.join(repoRoot, "dist/cli/current.json"), "utf8")).build);
+  const inputs = () => JSON.parse(readFileSync(path.join(currentBuild(), "inputs.json"), "utf8")).inputs as string[];
 
   it("npm test built dist/cli from the current sources, and bin/evident.mjs runs it", () => {
     expect(inputs()).toEqual(expect.arrayContaining(["src/cli/main.ts", "src/cli/verify/worker.ts", "supabase/functions/_shared/chain.ts"]));
@@ -230,7 +231,7 @@ describe("the compiled CLI", () => {
   it("falls back to the sources when one is newer than the build, with the same behaviour", () => {
     const compiled = evident(["sor", "submit", "--help"], { EVIDENT_CLI_TRACE: "1" });
     expect(compiled.stderr).toMatch(/running the build in dist\/cli/);
-    const built = statSync(path.join(repoRoot, "dist/cli/evident.mjs")).mtime;
+    const built = statSync(path.join(currentBuild(), "evident.mjs")).mtime;
     const source = path.join(repoRoot, "src/cli/progress.ts");
     const { atime, mtime } = statSync(source);
     try {
