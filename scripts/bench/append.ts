@@ -1,14 +1,20 @@
-// npm run bench:append: what signing and chaining cost, measured against plain INSERTs of the same
-// rows into a table of the same shape (same columns, indexes, partitioning and foreign key, no
-// chain trigger), in the same run on the same throwaway stack, so machine noise cancels out.
-//   (a) single-event appends vs single-row INSERTs, same client count
-//   (b) 1,000-event batches vs one multi-row INSERT of the same rows
-//   (c) HTTP appends through the audit-events function, 16 concurrent clients
+// npm run bench:append: what signing and chaining cost, measured against plain writes of the same
+// rows into a table of the same shape (same columns, constraints, indexes and partitioning, no
+// chain trigger, no row security), in the same run on the same throwaway stack, so machine noise
+// cancels out.
+//   (a) single-event appends vs single-row INSERTs, same client count        target ratio >= 0.5
+//   (b) 1,000-event batches vs COPY of the same rows                          target >= 100,000 events/s
+//                                                                             and ratio >= 0.7
+//   (c) HTTP appends through the audit-events function, 16 concurrent clients target p99 < 25 ms,
+//                                                                             >= 2,000 events/s
 // Options (environment): BENCH_SECONDS (per scenario, default 5), BENCH_CLIENTS (a, default 8).
 import postgres from "postgres";
 import { appendEvents } from "../../supabase/functions/_shared/append.ts";
 import { asWriter } from "../../supabase/functions/_shared/db.ts";
+import { copyLine } from "../../supabase/functions/_shared/copy-text.ts";
 import { sealEntry } from "../../supabase/functions/_shared/entry.ts";
+import { socketWithoutDelay } from "../../supabase/functions/_shared/pg-socket.ts";
+import { uuidV7 } from "../../supabase/functions/_shared/uuid.ts";
 import { canonicalTimestamp } from "../../supabase/functions/_shared/time.ts";
 import { Keyring } from "../../supabase/functions/_shared/keyring.ts";
 import type { EventInput } from "../../supabase/functions/_shared/schemas/events.ts";
@@ -22,7 +28,7 @@ const clients = Number(process.env.BENCH_CLIENTS ?? 8);
 const secrets = generateLocalSecrets();
 const keyring = Keyring.parse(secrets.AUDIT_SIGNING_KEYS, secrets.AUDIT_ACTIVE_KEY_ID);
 const stack = await startThrowawayStack(secrets, (line) => process.stderr.write(`[stack] ${line}\n`));
-const sql = postgres(stack.dbUrl, { max: 40, onnotice: () => {} });
+const sql = postgres(stack.dbUrl, { max: 40, onnotice: () => {}, ...socketWithoutDelay });
 
 function event(i: number): EventInput {
   return {
@@ -42,12 +48,11 @@ async function newOrganization(name: string): Promise<string> {
   return id;
 }
 
-// The baseline: audit_events' shape without the chain.
+// The baseline: audit_events' shape (columns, CHECK constraints, the three indexes, monthly
+// partitions) without the chain trigger, the guards and row security.
 await sql.unsafe(`
   create schema bench;
-  create table bench.plain_events (like public.audit_events including defaults including constraints) partition by range (created_at);
-  alter table bench.plain_events add primary key (organization_id, seq, created_at), add unique (id, created_at),
-    add foreign key (organization_id) references public.organizations (id);
+  create table bench.plain_events (like public.audit_events including all) partition by range (created_at);
   create table bench.plain_events_now partition of bench.plain_events
     for values from (date_trunc('month', now())) to (date_trunc('month', now()) + interval '1 month');
 `);
@@ -59,7 +64,7 @@ let plainSeq = 1; // every plain row names a predecessor, like a non-genesis ent
 function plainRow(org: string, i: number): Row {
   const e = event(i);
   return {
-    id: crypto.randomUUID(), organization_id: org, seq: ++plainSeq, previous_hash: "a".repeat(64), entry_hash: "b".repeat(64),
+    id: uuidV7(), organization_id: org, seq: ++plainSeq, previous_hash: "a".repeat(64), entry_hash: "b".repeat(64),
     signature: "c".repeat(64), key_id: "bench", canonical_version: 1, event_type: e.event_type, actor_id: e.actor_id,
     actor_type: e.actor_type, target_id: e.target_id, target_type: e.target_type, action: e.action, metadata: e.metadata,
     timestamp: e.timestamp, retention_until: "2033-01-01T00:00:00.000000Z", pii_tagged: false,
@@ -77,6 +82,28 @@ async function plainInsert(rows: Row[]) {
       previous_hash text, entry_hash text, signature text, key_id text, canonical_version smallint, event_type text,
       actor_id text, actor_type text, target_id text, target_type text, action text, metadata jsonb,
       "timestamp" timestamptz, retention_until timestamptz, pii_tagged boolean)`;
+}
+
+const plainColumns = ["id", "organization_id", "seq", "previous_hash", "entry_hash", "signature", "key_id", "canonical_version",
+  "event_type", "actor_id", "actor_type", "target_id", "target_type", "action", "metadata", "timestamp", "retention_until",
+  "pii_tagged", "created_at"];
+
+/** COPY of the rows into the plain table: the fastest way PostgreSQL takes rows of this shape. */
+async function plainCopy(rows: Row[]) {
+  const created = new Date().toISOString();
+  let text = "";
+  for (const r of rows) {
+    text += copyLine([r.id as string, r.organization_id as string, String(r.seq), r.previous_hash as string, r.entry_hash as string,
+      r.signature as string, r.key_id as string, String(r.canonical_version), r.event_type as string, r.actor_id as string,
+      r.actor_type as string, r.target_id as string, r.target_type as string, r.action as string, JSON.stringify(r.metadata),
+      r.timestamp as string, r.retention_until as string, "f", created]);
+  }
+  const copy = await sql`copy bench.plain_events (${sql.unsafe(plainColumns.map((c) => `"${c}"`).join(", "))}) from stdin`.writable();
+  await new Promise<void>((resolve, reject) => {
+    copy.once("finish", resolve);
+    copy.once("error", reject);
+    copy.end(text);
+  });
 }
 
 async function signedAppend(org: string, events: EventInput[]) {
@@ -117,10 +144,11 @@ async function whereTimeGoes() {
   const batchOrg = await newOrganization("phases batch");
   const batchSeal = await median(10, () => { for (let i = 0; i < 1000; i++) sealEntry({ ...sample, seq: i + 2 }, keyring); });
   const batch = await median(10, () => signedAppend(batchOrg, Array.from({ length: 1000 }, () => event(counter++))));
-  const plainBatch = await median(10, () => plainInsert(Array.from({ length: 1000 }, () => plainRow(plainOrg, counter++))));
-  console.log(`  1,000-event batch ${batch.toFixed(1)} ms = sealing in JS ${batchSeal.toFixed(1)} ms + the rest ` +
-    `${(batch - batchSeal).toFixed(1)} ms (serialising, inserting, the chain check); the plain INSERT of 1,000 rows ` +
-    `alone takes ${plainBatch.toFixed(1)} ms, which caps any signed rate at ${(1000 / plainBatch * 1000).toFixed(0)} events/s here`);
+  const plainBatch = await median(10, () => plainCopy(Array.from({ length: 1000 }, () => plainRow(plainOrg, counter++))));
+  console.log(`  1,000-event batch ${batch.toFixed(1)} ms = sealing in JS ${batchSeal.toFixed(1)} ms (overlapping PostgreSQL ` +
+    `parsing the COPY) + the rest (lock, COPY into staging, INSERT ... SELECT with the chain check, COMMIT); COPY of the ` +
+    `same 1,000 rows into the plain table alone takes ${plainBatch.toFixed(1)} ms, which caps any signed rate at ` +
+    `${(1000 / plainBatch * 1000).toFixed(0)} events/s here`);
 }
 
 try {
@@ -140,17 +168,17 @@ try {
   });
   report("(a) single-event appends", `${clients} clients`, signedSingle, plainSingle, { minRatio: 0.5 });
 
-  // (b) 1,000-event batches, one client, one organisation.
+  // (b) 1,000-event batches, one client, one organisation, against COPY of the same rows.
   const batchOrg = await newOrganization("batches");
   const plainBatch = await runFor(seconds, 1, async () => {
-    await plainInsert(Array.from({ length: 1000 }, () => plainRow(plainOrg, counter++)));
+    await plainCopy(Array.from({ length: 1000 }, () => plainRow(plainOrg, counter++)));
     return 1000;
   });
   const signedBatch = await runFor(seconds, 1, async () => {
     await signedAppend(batchOrg, Array.from({ length: 1000 }, () => event(counter++)));
     return 1000;
   });
-  report("(b) 1,000-event batches", "1 client", signedBatch, plainBatch, { minRatio: 0.4, minRate: 100_000 });
+  report("(b) 1,000-event batches", "1 client, baseline COPY", signedBatch, plainBatch, { minRatio: 0.7, minRate: 100_000 });
 
   // (c) over HTTP, 16 clients, one event per request, each client on its own organisation.
   const httpOrgs = await Promise.all(Array.from({ length: 16 }, (_, i) => newOrganization(`http ${i}`)));
@@ -168,7 +196,7 @@ try {
   const p50 = percentile(http.latencies, 0.5);
   const p99 = percentile(http.latencies, 0.99);
   console.log(`(c) HTTP appends, 16 clients: ${http.rate.toFixed(0)} events/s, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms` +
-    `  [target p99 < 25 ms: ${p99 < 25 ? "met" : "MISSED"}]`);
+    `  [p99 < 25 ms: ${p99 < 25 ? "met" : "MISSED"}; >= 2,000 events/s: ${http.rate >= 2000 ? "met" : "MISSED"}]`);
 
   await whereTimeGoes();
 } finally {

@@ -1,15 +1,16 @@
 // The one write path. Every capability that records something (the audit-events endpoint, the
 // audited read path, and later SoR submission, authority requests, retention) appends here, inside
 // a transaction already switched to the evident_writer role:
-//   lock the head → re-verify it against the trail → replay known idempotency keys →
-//   number, link, hash and sign the new events → insert them → record their keys.
+//   lock the head and look up the idempotency keys (one round trip) → re-verify the head against
+//   the trail → number the new events → link, hash and sign them while they stream to the
+//   database → insert them and record their keys, sent with the COMMIT (append-write.ts).
 // The database's chain trigger re-checks every link, so a bug here cannot fork the chain.
 import canonicalize from "canonicalize";
-import type postgres from "postgres";
 import type { WriterTransaction } from "./db.ts";
 import { type EntryFields } from "./canonical.ts";
 import { sha256Hex } from "./crypto.ts";
-import { checkEntry, sealEntry } from "./entry.ts";
+import { checkEntry, sealEntryInPlace } from "./entry.ts";
+import { type StagedEntry, writeEntries } from "./append-write.ts";
 import { ApiError } from "./errors.ts";
 import type { Keyring } from "./keyring.ts";
 import { commitmentKeyFromEnv, commitPersonalData, insertPersonalRows, type PersonalRow } from "./personal.ts";
@@ -17,6 +18,7 @@ import { retentionUntil } from "./retention.ts";
 import type { EventInput } from "./schemas/events.ts";
 import { epochMicros } from "./time.ts";
 import { toEntry } from "./trail.ts";
+import { uuidV7 } from "./uuid.ts";
 
 /** How far in the future (by the database clock) an event's own timestamp may lie. */
 export const maxFutureSkewMicros = 5n * 60n * 1_000_000n;
@@ -48,22 +50,25 @@ export async function appendEvents(
   events: EventInput[],
   keyring: Keyring,
 ): Promise<AppendedEvent[]> {
-  const head = await lockHead(tx, organizationId);
+  // What a replay must match: only events that name an idempotency key have one.
+  const requestHashes = events.map((event) => event.idempotency_key === undefined ? "" : sha256Hex(canonicalize(event) ?? ""));
+  // The replay lookup travels with the head lock in one round trip. It runs after the lock is
+  // granted (a connection runs its statements in order), so it sees every key committed before.
+  const [head, replays] = await Promise.all([
+    lockHead(tx, organizationId),
+    findReplays(tx, organizationId, events, requestHashes),
+  ]);
   verifyHead(organizationId, head, keyring);
 
-  const requestHashes = events.map((event) => sha256Hex(canonicalize(event) ?? ""));
-  const replays = await findReplays(tx, organizationId, events, requestHashes);
-
   const results: AppendedEvent[] = [];
-  const rows: Array<ReturnType<typeof sealEntry>> = [];
+  const unsealed: UnsealedEntry[] = [];
   const personalRows: PersonalRow[] = [];
   // Read only when an event carries personal data: without the key such an event cannot be written.
   const commitmentKey = events.some((event) => event.personal_data !== undefined) ? commitmentKeyFromEnv() : undefined;
-  const keys: Array<{ idempotency_key: string; request_hash: string; seq: number; created_at: string }> = [];
   let seq = head.seq;
-  let previousHash = head.entryHash;
   const nowMicros = epochMicros(head.now);
 
+  // Everything that can refuse the request is decided before the first row is written.
   events.forEach((event, index) => {
     const replay = event.idempotency_key === undefined ? undefined : replays.get(event.idempotency_key);
     if (replay) {
@@ -84,10 +89,10 @@ export async function appendEvents(
     }
     seq += 1;
     const fields: EntryFields = {
-      id: crypto.randomUUID(),
+      id: uuidV7(),
       organization_id: organizationId,
       seq,
-      previous_hash: previousHash,
+      previous_hash: null, // linked when sealed, in order
       key_id: keyring.activeKeyId,
       event_type: event.event_type,
       actor_id: event.actor_id,
@@ -107,26 +112,40 @@ export async function appendEvents(
       fields.personal_commitments = personal.commitments;
       personalRows.push(...personal.rows);
     }
-    const sealed = sealEntry(fields, keyring);
-    rows.push(sealed);
-    previousHash = sealed.entry_hash;
-    if (event.idempotency_key !== undefined) {
-      keys.push({ idempotency_key: event.idempotency_key, request_hash: requestHashes[index], seq, created_at: head.now });
-    }
-    results.push({
-      id: sealed.id,
-      seq,
-      entry_hash: sealed.entry_hash,
-      signature: sealed.signature,
-      key_id: sealed.key_id,
-      created_at: sealed.created_at,
-      replayed: false,
+    const result: AppendedEvent = { id: fields.id, seq, entry_hash: "", signature: "", key_id: fields.key_id, created_at: head.now, replayed: false };
+    results.push(result);
+    unsealed.push({
+      fields,
+      idempotencyKey: event.idempotency_key ?? null,
+      requestHash: event.idempotency_key === undefined ? null : requestHashes[index],
+      result,
     });
   });
 
-  if (rows.length > 0) await insertEntries(tx, organizationId, rows, keys);
+  if (unsealed.length > 0) await writeEntries(tx, sealInOrder(unsealed, head.entryHash, keyring), unsealed.length);
   await insertPersonalRows(tx, personalRows);
   return results;
+}
+
+interface UnsealedEntry {
+  fields: EntryFields;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+  /** Filled in with the hash and signature once sealed. */
+  result: AppendedEvent;
+}
+
+/** The entries sealed one after another, each linked to the hash of the one before. */
+function* sealInOrder(entries: UnsealedEntry[], headHash: string | null, keyring: Keyring): Generator<StagedEntry> {
+  let previousHash = headHash;
+  for (const entry of entries) {
+    entry.fields.previous_hash = previousHash;
+    const sealed = sealEntryInPlace(entry.fields, keyring);
+    previousHash = sealed.entry_hash;
+    entry.result.entry_hash = sealed.entry_hash;
+    entry.result.signature = sealed.signature;
+    yield { sealed, idempotencyKey: entry.idempotencyKey, requestHash: entry.requestHash };
+  }
 }
 
 async function lockHead(tx: WriterTransaction, organizationId: string): Promise<Head> {
@@ -193,31 +212,3 @@ async function findReplays(
   return replays;
 }
 
-/** The entries and their idempotency keys, in one statement (one round trip). */
-async function insertEntries(
-  tx: WriterTransaction,
-  organizationId: string,
-  rows: Array<ReturnType<typeof sealEntry>>,
-  keys: Array<{ idempotency_key: string; request_hash: string; seq: number; created_at: string }>,
-) {
-  await tx`
-    with appended as (
-      insert into public.audit_events (
-        id, organization_id, seq, previous_hash, entry_hash, signature, key_id, canonical_version,
-        event_type, actor_id, actor_type, target_id, target_type, action, metadata,
-        "timestamp", retention_until, pii_tagged, created_at, personal_commitments)
-      select r.id, r.organization_id, r.seq, r.previous_hash, r.entry_hash, r.signature, r.key_id, r.canonical_version,
-             r.event_type, r.actor_id, r.actor_type, r.target_id, r.target_type, r.action, r.metadata,
-             r."timestamp", r.retention_until, r.pii_tagged, r.created_at, r.personal_commitments
-      from jsonb_to_recordset(${tx.json(rows as unknown as postgres.JSONValue)}) as r(
-        id uuid, organization_id uuid, seq bigint, previous_hash text, entry_hash text, signature text, key_id text,
-        canonical_version smallint, event_type text, actor_id text, actor_type text, target_id text, target_type text,
-        action text, metadata jsonb, "timestamp" timestamptz, retention_until timestamptz, pii_tagged boolean,
-        created_at timestamptz, personal_commitments jsonb)
-      order by r.seq
-    )
-    insert into evident.idempotency_keys (organization_id, idempotency_key, request_hash, seq, created_at)
-    select ${organizationId}::uuid, k.idempotency_key, k.request_hash, k.seq, k.created_at
-    from jsonb_to_recordset(${tx.json(keys)})
-      as k(idempotency_key text, request_hash text, seq bigint, created_at timestamptz)`;
-}

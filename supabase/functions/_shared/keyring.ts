@@ -64,9 +64,15 @@ export class Keyring {
 
   /** signature = HMAC-SHA256(key[keyId], the 32 bytes of entry_hash), lowercase hex. */
   sign(entryHash: string, keyId = this.activeKeyId): string {
+    return this.signDigest(hexToBytes(entryHash), keyId);
+  }
+
+  /** sign() for a hash already in its 32 bytes. */
+  signDigest(entryHash: Uint8Array, keyId = this.activeKeyId): string {
     const secret = this.#secrets.get(keyId);
     if (!secret) throw new Error(`no signing key ${keyId}`);
-    return Buffer.from(secret.mac(hexToBytes(entryHash))).toString("hex");
+    const mac = secret.mac(entryHash);
+    return Buffer.from(mac.buffer, mac.byteOffset, mac.byteLength).toString("hex");
   }
 
   /** Uses the named key only: no fallback to another key. Unknown key or malformed input: false. */
