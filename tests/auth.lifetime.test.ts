@@ -1,7 +1,7 @@
 // Issue 18 (4), over HTTP against the running stack: the functions refuse a token without `exp`
 // or before its `nbf`, whoever it claims to be, and write nothing for it; the stack's own
 // service-role key (which carries exp, as Supabase's does) keeps working.
-import { SignJWT } from "jose";
+import { decodeJwt, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendAs, countEvents, createMember, createOrganization, sampleEvent, serviceToken } from "./support/api.ts";
 import { adminSql, testStack } from "./support/stack.ts";
@@ -37,6 +37,7 @@ describe("token lifetime over HTTP", () => {
   }
 
   it("accepts the stack's service-role key (it carries exp) and a user token with exp", async () => {
+    for (const key of [testStack.serviceRoleKey, testStack.anonKey]) expect(decodeJwt(key).exp).toBeGreaterThan(now());
     const service = await appendAs(serviceToken(), org, [sampleEvent()]);
     expect(service.status, JSON.stringify(service.body)).toBe(201);
     const user = await appendAs(
