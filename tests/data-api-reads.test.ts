@@ -10,7 +10,8 @@
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appendAs, callFunction, createMember, createOrganization, sampleEvent, serviceToken, userToken, verifyTrail } from "./support/api.ts";
-import { adminSql } from "./support/stack.ts";
+import { evident } from "./support/cli.ts";
+import { adminSql, testStack } from "./support/stack.ts";
 
 const sql = adminSql();
 afterAll(() => sql.end());
@@ -141,6 +142,20 @@ describe("pending records: visible until signed, then signed exactly once", () =
     const run = await callFunction("audit-maintenance", { token: serviceToken(), body: { task: "access_log", organization_id: org } });
     expect(run.body.signed).toBe(1);
     expect((await accessEventsFor(record.id))[0]).toMatchObject({ actor_id: "service_role", actor_type: "service" });
+  });
+
+  it("evident access-log sign signs pending reads from any scheduler, as the function does", async () => {
+    await asDataApi(member(admin), (tx) => tx`select seq from public.read_audit_events(${org}, 'monthly review from psql')`);
+    const [record] = (await accessLog()).slice(-1);
+    expect(await pending()).toBe(1);
+    const env = { DB_URL: testStack.dbUrl, AUDIT_SIGNING_KEYS: testStack.signingKeys, AUDIT_ACTIVE_KEY_ID: testStack.activeKeyId };
+    const run = evident(["access-log", "sign", "--org", org, "--json"], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ signed: 1, refused: [], still_pending: 0 });
+    expect((await accessEventsFor(record.id))[0]).toMatchObject({ actor_id: admin, metadata: { purpose: "monthly review from psql" } });
+    expect(evident(["access-log", "sign", "--org", org, "--json"], env).stdout).toContain('"signed":0');
+    expect(evident(["access-log", "sign", "--org", "nope"], env).code).toBe(2);
+    expect((await verifyTrail(sql, org)).valid).toBe(true);
   });
 
   it("the access log cannot be rewritten, even by its owner", async () => {

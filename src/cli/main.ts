@@ -271,6 +271,16 @@ export function buildProgram(run: (task: () => Promise<number>, name: string) =>
     .addHelpText("after", examples("evident sor replay $OUTBOX_ID"))
     .action(action("sor replay", async (v, args) => (await import("./commands/sor.ts")).replay(args[0], v as never)));
 
+  const accessLog = program.command("access-log")
+    .description("access-log sign: sign the Data API reads recorded in evident.access_log into the chain")
+    .addHelpText("after", examples("evident access-log sign", "evident access-log sign --org $ORG --json"));
+  accessLog.command("sign")
+    .description("sign every pending Data API read into its organisation's chain as an audit_access event (run it beside checkpoint)")
+    .option("--org <uuid>", "only this organisation")
+    .addOption(json())
+    .addHelpText("after", examples("evident access-log sign", "evident access-log sign --org $ORG --json"))
+    .action(action("access-log sign", async (v) => (await import("./commands/access-log.ts")).accessLogSign(v as never)));
+
   program.command("completion")
     .description("print a bash completion script (add `source <(evident completion)` to ~/.bashrc)")
     .addHelpText("after", examples("evident completion > /etc/bash_completion.d/evident", "source <(evident completion)"))
