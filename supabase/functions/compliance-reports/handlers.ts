@@ -1,6 +1,7 @@
 // Routes, input rules and authorisation of compliance-reports. Every request names a purpose and
 // is recorded as an audit_access event in the organisation's chain before anything is returned;
-// a signed-in user refused for lack of a role leaves an access_refused event instead.
+// a member refused for lack of a role leaves an access_refused event instead (a non-member's
+// refusal is recorded nowhere).
 import { z } from "zod";
 import { appendEvents } from "../_shared/append.ts";
 import { recordAccess } from "../_shared/audited-read.ts";
