@@ -1,13 +1,13 @@
 // How sealed entries reach audit_events: the last step of the append path (append.ts).
 //
-// A few entries go in one INSERT that also records their idempotency keys. A large batch streams
-// through COPY into a session-local staging table while it is still being sealed, so PostgreSQL
-// parses rows on one core while this process hashes and signs the next ones on another; one
-// INSERT ... SELECT then moves the batch into audit_events. COPY cannot load audit_events directly:
+// A few entries go in one INSERT that also records their idempotency keys. A large batch goes in
+// parts: each part is copied (COPY) into a session-local staging table and moved into audit_events
+// by one INSERT ... SELECT, and the next part is sealed while PostgreSQL works on the one before,
+// so PostgreSQL's core and this process's core work at the same time. COPY cannot load audit_events directly:
 // PostgreSQL refuses COPY FROM into a table whose row security applies to the copying role, and
 // row security is forced on the trail for every role (docs/architecture.md). Either way the rows
-// enter audit_events through one INSERT statement, so the chain check runs once over the whole
-// batch, exactly as before, and that INSERT travels with the COMMIT (db.ts, sendWithCommit).
+// enter audit_events through INSERT statements, so the chain check runs over every statement's rows
+// as before, and the last of them travel with the COMMIT (db.ts, sendWithCommit).
 import type { Writable } from "node:stream";
 import type postgres from "postgres";
 import { copyLine } from "./copy-text.ts";
@@ -25,15 +25,40 @@ export interface StagedEntry {
  * trip costs more than COPY saves (measured with `npm run bench:append`).
  */
 export const copyFromEntries = 32;
-/** Bytes of COPY text sent at a time: large enough to keep PostgreSQL busy, small enough to overlap. */
-const copyChunkBytes = 64 * 1024;
+/**
+ * Entries per part of a bulk batch. PostgreSQL inserts one part while this process seals the next,
+ * so the two cores overlap. The first part is small, because PostgreSQL waits for it; the others
+ * are large enough that a part's fixed costs (two statements, one chain check) stay small.
+ */
+export const firstPartEntries = 64;
+export const copyPartEntries = 256;
 
 const stagedColumns = [
-  "id", "organization_id", "seq", "previous_hash", "entry_hash", "signature", "key_id", "canonical_version",
+  "part", "id", "organization_id", "seq", "previous_hash", "entry_hash", "signature", "key_id", "canonical_version",
   "event_type", "actor_id", "actor_type", "target_id", "target_type", "action", "metadata", "timestamp",
   "retention_until", "pii_tagged", "created_at", "personal_commitments", "idempotency_key", "request_hash",
 ] as const;
-const entryColumnList = stagedColumns.slice(0, 20).map((name) => `"${name}"`).join(", ");
+const entryColumnList = stagedColumns.slice(1, 21).map((name) => `"${name}"`).join(", ");
+const stagedColumnList = stagedColumns.map((name) => `"${name}"`).join(", ");
+
+/**
+ * Makes sure the staging table exists when a batch of `count` entries will need it. Issued without
+ * waiting, in the same round trip as the head lock, so that PostgreSQL creates it (and runs the DDL
+ * guard's event trigger over it) while this process seals the first entries. Session-local and
+ * emptied at every commit, it is created once per connection; the name is ours alone, in the
+ * session's own temporary schema.
+ */
+export function prepareStaging(tx: WriterTransaction, count: number): void {
+  if (count < copyFromEntries) return;
+  // Its failure, if any, fails the COPY that needs the table.
+  tx`
+    create temporary table if not exists evident_append_staging (
+      part integer, id uuid, organization_id uuid, seq bigint, previous_hash text, entry_hash text, signature text,
+      key_id text, canonical_version smallint, event_type text, actor_id text, actor_type text, target_id text,
+      target_type text, action text, metadata jsonb, "timestamp" timestamptz, retention_until timestamptz,
+      pii_tagged boolean, created_at timestamptz, personal_commitments jsonb, idempotency_key text, request_hash text
+    ) on commit delete rows`.execute().catch(() => {});
+}
 
 /** Writes the entries, in the order given, with their idempotency keys. */
 export async function writeEntries(tx: WriterTransaction, entries: Iterable<StagedEntry>, count: number): Promise<void> {
@@ -64,54 +89,58 @@ async function insertEntries(tx: WriterTransaction, entries: StagedEntry[]): Pro
 }
 
 async function copyEntries(tx: WriterTransaction, entries: Iterable<StagedEntry>): Promise<void> {
-  // Session-local, emptied at every commit; created once per connection (the name is ours alone,
-  // in the session's own temporary schema).
-  void tx`
-    create temporary table if not exists evident_append_staging (
-      id uuid, organization_id uuid, seq bigint, previous_hash text, entry_hash text, signature text, key_id text,
-      canonical_version smallint, event_type text, actor_id text, actor_type text, target_id text, target_type text,
-      action text, metadata jsonb, "timestamp" timestamptz, retention_until timestamptz, pii_tagged boolean,
-      created_at timestamptz, personal_commitments jsonb, idempotency_key text, request_hash text
-    ) on commit delete rows`.execute().catch(() => {});
-  const copy = await tx`copy pg_temp.evident_append_staging (${tx.unsafe(stagedColumns.map((name) => `"${name}"`).join(", "))}) from stdin`.writable();
-  const finished = new Promise<void>((resolve, reject) => {
-    copy.once("finish", resolve);
-    copy.once("error", reject);
-  });
-  finished.catch(() => {});
-  const copyDoneSent = whenFinalRuns(copy);
-  try {
-    let chunk = "";
-    for (const entry of entries) {
-      chunk += stagedLine(entry);
-      if (chunk.length >= copyChunkBytes) {
-        // Backpressure: wait until the socket has taken the previous chunk.
-        if (!copy.write(chunk)) await drained(copy);
-        chunk = "";
-      }
+  let part = 0;
+  let text = "";
+  let rows = 0;
+  // The INSERT of the part before: the next part is sealed while it runs, and its COPY is sent once
+  // it is done (postgres.js cannot queue a COPY behind a statement still running; PostgreSQL would
+  // run them in that order anyway).
+  let previous: Promise<unknown> | undefined;
+  for (const entry of entries) {
+    text += stagedLine(part, entry);
+    if (++rows === (part === 0 ? firstPartEntries : copyPartEntries)) {
+      await previous;
+      previous = (await sendPart(tx, part++, text)).move;
+      text = "";
+      rows = 0;
     }
-    copy.end(chunk);
-  } catch (error) {
-    // CopyFail: PostgreSQL discards what it received and the transaction fails.
-    copy.destroy(error as Error);
-    throw error;
   }
-  const move = tx`
-    with appended as (
-      insert into public.audit_events (${tx.unsafe(entryColumnList)})
-      select ${tx.unsafe(entryColumnList)} from pg_temp.evident_append_staging order by seq
-    )
-    insert into evident.idempotency_keys (organization_id, idempotency_key, request_hash, seq, created_at)
-    select organization_id, idempotency_key, request_hash, seq, created_at
-    from pg_temp.evident_append_staging where idempotency_key is not null`;
+  if (rows > 0) {
+    await previous;
+    await sendPart(tx, part, text);
+  }
+}
+
+/**
+ * One part: COPY it into staging and queue the INSERT that moves it into audit_events, without
+ * waiting for either; hands back that INSERT. Each part's INSERT is one statement, so the chain check
+ * runs once per part and moves the head part by part; all of them commit or none (db.ts,
+ * sendWithCommit).
+ */
+async function sendPart(tx: WriterTransaction, part: number, text: string): Promise<{ move: Promise<unknown> }> {
+  const copy = await tx`copy pg_temp.evident_append_staging (${tx.unsafe(stagedColumnList)}) from stdin`.writable();
+  // Failures reach the caller through the INSERT queued behind the COPY: postgres.js reports a COPY
+  // that PostgreSQL refuses after its data neither to the stream nor to its query, so nothing here
+  // waits for the COPY's own answer (which would then never come), while the INSERT then fails too
+  // (25P02, or a connection error). This listener only keeps a stream error from being unhandled.
+  copy.on("error", () => {});
+  const copyDoneSent = whenFinalRuns(copy);
+  copy.end(text);
   // postgres.js takes the next statement only once it has sent CopyDone.
   await copyDoneSent;
+  const move = tx`
+    with staged as (
+      select * from pg_temp.evident_append_staging where part = ${part}
+    ), appended as (
+      insert into public.audit_events (${tx.unsafe(entryColumnList)})
+      -- Staged in seq order; the chain check does not depend on the order rows are inserted in.
+      select ${tx.unsafe(entryColumnList)} from staged
+    )
+    insert into evident.idempotency_keys (organization_id, idempotency_key, request_hash, seq, created_at)
+    select organization_id, idempotency_key, request_hash, seq, created_at from staged where idempotency_key is not null`;
   await sendWithCommit(tx, move);
-  // The COPY's own answer comes first. A failure PostgreSQL reports after the last chunk (or a
-  // connection lost by then) reaches neither the stream nor its query in postgres.js; the statement
-  // queued behind the COPY then fails too (25P02 or a connection error), so waiting for either one
-  // can never hang. The transaction is lost either way and nothing is written.
-  await Promise.race([finished, move]);
+  // Wrapped: an async function returning the query itself would wait for it.
+  return { move };
 }
 
 /**
@@ -130,23 +159,9 @@ function whenFinalRuns(stream: Writable): Promise<void> {
   });
 }
 
-/** Resolves when the stream can take more; rejects if it fails or closes first. */
-function drained(stream: Writable): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const settle = (outcome: () => void) => () => {
-      stream.off("drain", onDrain).off("error", onError).off("close", onClose);
-      outcome();
-    };
-    const onDrain = settle(resolve);
-    const onError = (error: Error) => settle(() => reject(error))();
-    const onClose = settle(() => reject(new Error("the COPY stream closed before it took the batch")));
-    stream.on("drain", onDrain).on("error", onError).on("close", onClose);
-  });
-}
-
-function stagedLine({ sealed, idempotencyKey, requestHash }: StagedEntry): string {
+function stagedLine(part: number, { sealed, idempotencyKey, requestHash }: StagedEntry): string {
   return copyLine([
-    sealed.id, sealed.organization_id, String(sealed.seq), sealed.previous_hash, sealed.entry_hash, sealed.signature,
+    String(part), sealed.id, sealed.organization_id, String(sealed.seq), sealed.previous_hash, sealed.entry_hash, sealed.signature,
     sealed.key_id, String(sealed.canonical_version), sealed.event_type, sealed.actor_id, sealed.actor_type,
     sealed.target_id, sealed.target_type, sealed.action, JSON.stringify(sealed.metadata), sealed.timestamp,
     sealed.retention_until, sealed.pii_tagged ? "t" : "f", sealed.created_at,

@@ -10,7 +10,7 @@ import type { WriterTransaction } from "./db.ts";
 import { type EntryFields } from "./canonical.ts";
 import { sha256Hex } from "./crypto.ts";
 import { checkEntry, sealEntryInPlace } from "./entry.ts";
-import { type StagedEntry, writeEntries } from "./append-write.ts";
+import { prepareStaging, type StagedEntry, writeEntries } from "./append-write.ts";
 import { ApiError } from "./errors.ts";
 import type { Keyring } from "./keyring.ts";
 import { commitmentKeyFromEnv, commitPersonalData, insertPersonalRows, type PersonalRow } from "./personal.ts";
@@ -54,10 +54,12 @@ export async function appendEvents(
   const requestHashes = events.map((event) => event.idempotency_key === undefined ? "" : sha256Hex(canonicalize(event) ?? ""));
   // The replay lookup travels with the head lock in one round trip. It runs after the lock is
   // granted (a connection runs its statements in order), so it sees every key committed before.
-  const [head, replays] = await Promise.all([
+  const lookups = Promise.all([
     lockHead(tx, organizationId),
     findReplays(tx, organizationId, events, requestHashes),
   ]);
+  prepareStaging(tx, events.length);
+  const [head, replays] = await lookups;
   verifyHead(organizationId, head, keyring);
 
   const results: AppendedEvent[] = [];
@@ -149,7 +151,8 @@ function* sealInOrder(entries: UnsealedEntry[], headHash: string | null, keyring
 }
 
 async function lockHead(tx: WriterTransaction, organizationId: string): Promise<Head> {
-  const [row] = await tx`select * from evident.begin_append(${organizationId}::uuid)`;
+  // execute(): dispatched now, in call order, ahead of the statements issued after it.
+  const [row] = await tx`select * from evident.begin_append(${organizationId}::uuid)`.execute();
   return {
     seq: Number(row.head_seq),
     entryHash: row.head_hash,
@@ -194,7 +197,7 @@ async function findReplays(
     from evident.idempotency_keys k
     join evident.audit_entries e
       on e.organization_id = k.organization_id and e.seq = k.seq and e.created_at_instant = k.created_at
-    where k.organization_id = ${organizationId}::uuid and k.idempotency_key = any(${wanted}::text[])`;
+    where k.organization_id = ${organizationId}::uuid and k.idempotency_key = any(${wanted}::text[])`.execute();
   const hashByKey = new Map(events.map((event, index) => [event.idempotency_key, requestHashes[index]]));
   for (const row of rows) {
     if (row.request_hash !== hashByKey.get(row.idempotency_key)) {
