@@ -12,6 +12,35 @@ begin
 end
 $$;
 
+-- The head lock, same answers: the head is created only when the lock finds none, instead of a
+-- call to ensure_chain_head (a function call and a lookup) before every lock.
+create or replace function evident.lock_chain_head(organization uuid)
+returns table (seq bigint, entry_hash text, head_created_at timestamptz, now timestamptz)
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  return query
+    select h.seq, h.entry_hash, h.created_at, pg_catalog.clock_timestamp()
+    from evident.chain_heads h
+    where h.organization_id = organization
+    for update;
+  if not found then
+    perform evident.ensure_chain_head(organization);
+    return query
+      select h.seq, h.entry_hash, h.created_at, pg_catalog.clock_timestamp()
+      from evident.chain_heads h
+      where h.organization_id = organization
+      for update;
+  end if;
+end
+$$;
+comment on function evident.lock_chain_head(uuid) is
+  'Locks and returns an organisation''s chain head plus the database clock. For the signed append path only.';
+revoke execute on function evident.lock_chain_head(uuid) from public;
+grant execute on function evident.lock_chain_head(uuid) to evident_writer;
+
 -- begin_append, same signature and answers. The head entry is read from audit_events itself, with
 -- the timestamps rendered inline: evident.canonical_timestamp cannot be inlined (it sets its
 -- search_path), and the view called it three times per row.

@@ -38,7 +38,14 @@ const stagedColumns = [
   "event_type", "actor_id", "actor_type", "target_id", "target_type", "action", "metadata", "timestamp",
   "retention_until", "pii_tagged", "created_at", "personal_commitments", "idempotency_key", "request_hash",
 ] as const;
-const entryColumnList = stagedColumns.slice(1, 21).map((name) => `"${name}"`).join(", ");
+/** The staging table's column types, in stagedColumns' order. */
+const stagedTypes = [
+  "integer", "uuid", "uuid", "bigint", "text", "text", "text", "text", "smallint", "text", "text", "text", "text", "text",
+  "text", "jsonb", "timestamptz", "timestamptz", "boolean", "timestamptz", "jsonb", "text", "text",
+] as const;
+const stagingDefinition = stagedColumns.map((name, i) => `"${name}" ${stagedTypes[i]}`).join(", ");
+const entryColumns = stagedColumns.slice(1, 21);
+const entryColumnList = entryColumns.map((name) => `"${name}"`).join(", ");
 const stagedColumnList = stagedColumns.map((name) => `"${name}"`).join(", ");
 
 /**
@@ -51,13 +58,8 @@ const stagedColumnList = stagedColumns.map((name) => `"${name}"`).join(", ");
 export function prepareStaging(tx: WriterTransaction, count: number): void {
   if (count < copyFromEntries) return;
   // Its failure, if any, fails the COPY that needs the table.
-  tx`
-    create temporary table if not exists evident_append_staging (
-      part integer, id uuid, organization_id uuid, seq bigint, previous_hash text, entry_hash text, signature text,
-      key_id text, canonical_version smallint, event_type text, actor_id text, actor_type text, target_id text,
-      target_type text, action text, metadata jsonb, "timestamp" timestamptz, retention_until timestamptz,
-      pii_tagged boolean, created_at timestamptz, personal_commitments jsonb, idempotency_key text, request_hash text
-    ) on commit delete rows`.execute().catch(() => {});
+  tx.unsafe(`create temporary table if not exists evident_append_staging (${stagingDefinition}) on commit delete rows`)
+    .execute().catch(() => {});
 }
 
 /** Writes the entries, in the order given, with their idempotency keys. */
@@ -66,26 +68,40 @@ export async function writeEntries(tx: WriterTransaction, entries: Iterable<Stag
   else await copyEntries(tx, entries);
 }
 
+/**
+ * A few entries: one INSERT ... VALUES with bound parameters (one prepared statement per batch
+ * size), recording their idempotency keys in the same statement. Every value is bound as text and
+ * cast in SQL: postgres.js would turn a timestamptz parameter into a JavaScript Date, which has no
+ * microseconds.
+ */
 async function insertEntries(tx: WriterTransaction, entries: StagedEntry[]): Promise<void> {
-  const rows = entries.map(({ sealed, idempotencyKey, requestHash }) => ({
-    ...sealed,
-    personal_commitments: sealed.personal_commitments ?? null,
-    idempotency_key: idempotencyKey,
-    request_hash: requestHash,
-  }));
-  await sendWithCommit(tx, tx`
-    with staged as (
-      select * from jsonb_to_recordset(${tx.json(rows as unknown as postgres.JSONValue)}) as r(
-        id uuid, organization_id uuid, seq bigint, previous_hash text, entry_hash text, signature text, key_id text,
-        canonical_version smallint, event_type text, actor_id text, actor_type text, target_id text, target_type text,
-        action text, metadata jsonb, "timestamp" timestamptz, retention_until timestamptz, pii_tagged boolean,
-        created_at timestamptz, personal_commitments jsonb, idempotency_key text, request_hash text)
-    ), appended as (
-      insert into public.audit_events (${tx.unsafe(entryColumnList)})
-      select ${tx.unsafe(entryColumnList)} from staged order by seq
+  const values: Array<string | null> = [];
+  for (const { sealed, idempotencyKey, requestHash } of entries) {
+    values.push(...stagedValues(0, sealed, idempotencyKey, requestHash).slice(1));
+  }
+  await sendWithCommit(tx, tx.unsafe(valuesStatement(entries.length), values));
+}
+
+const valuesStatements = new Map<number, string>();
+
+/** The INSERT for `rows` entries; every parameter is text, cast to its column's type. */
+function valuesStatement(rows: number): string {
+  let statement = valuesStatements.get(rows);
+  if (statement) return statement;
+  const casts = stagedTypes.slice(1);
+  const tuples = Array.from({ length: rows }, (_, row) =>
+    `(${casts.map((type, column) => `$${row * casts.length + column + 1}::text::${type}`).join(", ")})`
+  );
+  statement = `
+    with staged (${stagedColumns.slice(1).map((name) => `"${name}"`).join(", ")}) as (values ${tuples.join(", ")}),
+    appended as (
+      insert into public.audit_events (${entryColumnList})
+      select ${entryColumnList} from staged
     )
     insert into evident.idempotency_keys (organization_id, idempotency_key, request_hash, seq, created_at)
-    select organization_id, idempotency_key, request_hash, seq, created_at from staged where idempotency_key is not null`);
+    select organization_id, idempotency_key, request_hash, seq, created_at from staged where idempotency_key is not null`;
+  valuesStatements.set(rows, statement);
+  return statement;
 }
 
 async function copyEntries(tx: WriterTransaction, entries: Iterable<StagedEntry>): Promise<void> {
@@ -160,11 +176,16 @@ function whenFinalRuns(stream: Writable): Promise<void> {
 }
 
 function stagedLine(part: number, { sealed, idempotencyKey, requestHash }: StagedEntry): string {
-  return copyLine([
+  return copyLine(stagedValues(part, sealed, idempotencyKey, requestHash));
+}
+
+/** A staged row's values as text, in stagedColumns' order (null for SQL NULL). */
+function stagedValues(part: number, sealed: SealedEntry, idempotencyKey: string | null, requestHash: string | null): Array<string | null> {
+  return [
     String(part), sealed.id, sealed.organization_id, String(sealed.seq), sealed.previous_hash, sealed.entry_hash, sealed.signature,
     sealed.key_id, String(sealed.canonical_version), sealed.event_type, sealed.actor_id, sealed.actor_type,
     sealed.target_id, sealed.target_type, sealed.action, JSON.stringify(sealed.metadata), sealed.timestamp,
     sealed.retention_until, sealed.pii_tagged ? "t" : "f", sealed.created_at,
     sealed.personal_commitments == null ? null : JSON.stringify(sealed.personal_commitments), idempotencyKey, requestHash,
-  ]);
+  ];
 }
