@@ -115,6 +115,11 @@ export class ChainVerifier {
     return verdict;
   }
 
+  /** Entries checked so far. */
+  get checked(): number {
+    return this.#checked;
+  }
+
   summary(): ChainSummary {
     return {
       organization_id: this.organizationId,

@@ -1,9 +1,10 @@
 // Verifying stored trails: streams each organisation's entries in seq order through a
-// ChainVerifier, a page at a time, so memory stays flat however long the trail is. Shared by the
+// ChainVerifier (one COPY stream, trail-stream.ts), so memory stays flat however long the trail is. Shared by the
 // CLI, the audit-verify function, certified exports and the compliance reports.
 import { ChainVerifier, type ChainSummary } from "./chain.ts";
 import type { Keyring } from "./keyring.ts";
-import { entryColumns, toEntry, type Queryable } from "./trail.ts";
+import type { Queryable } from "./trail.ts";
+import { forEachEntries } from "./trail-stream.ts";
 
 export interface VerifyOptions {
   /** Only entries created at or after this instant (canonical or ISO timestamp). */
@@ -63,33 +64,27 @@ export async function verifyEntries(
   start: ChainAnchor,
   options: VerifyOptions & { through?: number } = {},
 ): Promise<ChainSummary> {
-  const pageSize = options.pageSize ?? 5000;
   const verifier = new ChainVerifier(organizationId, keyring, start);
-  // Pages are keyed on (seq, created_at), the trail's primary key within an organisation, not on
-  // seq alone: a row planted with a seq that already exists (a different created_at) must be read
-  // and fail, not be skipped because it fell just past a page's last seq.
-  const page = (after: { seq: number; createdAt: string } | undefined) => sql`
-    select ${sql(entryColumns as unknown as string[])} from evident.audit_entries
-    where organization_id = ${organizationId}::uuid
-      and ${after ? sql`(seq, created_at_instant) > (${after.seq}, ${after.createdAt}::text::timestamptz)` : sql`seq > ${start.seq}`}
-      ${options.through === undefined ? sql`` : sql`and seq <= ${options.through}`}
-      ${options.from ? sql`and created_at_instant >= ${options.from}::text::timestamptz` : sql``}
-      ${options.to ? sql`and created_at_instant < ${options.to}::text::timestamptz` : sql``}
-    order by seq, created_at_instant
-    limit ${pageSize}`.execute();
-  // The next page is on its way while this one is checked: reading and hashing overlap. At most
-  // two pages are held at once, so memory stays flat.
-  let next: ReturnType<typeof page> | undefined = page(undefined);
-  while (next) {
-    const rows: Array<Record<string, unknown>> = await next;
-    if (rows.length === 0) break;
-    const last = rows[rows.length - 1];
-    next = rows.length < pageSize ? undefined : page({ seq: Number(last.seq), createdAt: last.created_at as string });
-    for (const row of rows) verifier.push(toEntry(row));
-    options.onProgress?.(organizationId, verifier.summary().checked);
-  }
-  return verifier.summary();
+  let reported = 0;
+  // One COPY stream over the range, in (seq, created_at) order, the trail's primary key within an
+  // organisation: a row planted with a seq that already exists (a different created_at) is read and
+  // fails, never skipped.
+  const range = { afterSeq: start.seq, throughSeq: options.through, from: options.from, to: options.to };
+  await forEachEntries(sql, organizationId, range, (entries) => {
+    for (const entry of entries) verifier.push(entry);
+    const checked = verifier.checked;
+    if (options.onProgress && checked - reported >= progressEvery) {
+      reported = checked;
+      options.onProgress(organizationId, checked);
+    }
+  });
+  const summary = verifier.summary();
+  if (options.onProgress && summary.checked !== reported) options.onProgress(organizationId, summary.checked);
+  return summary;
 }
+
+/** Entries between two progress reports. */
+const progressEvery = 5000;
 
 /** Where the organisation's chain continues after the months retention dropped, if any were. */
 export async function retentionBoundary(sql: Queryable, organizationId: string): Promise<{ seq: number; hash: string } | undefined> {
