@@ -13,7 +13,7 @@ import { ExportSigner } from "../supabase/functions/_shared/export-key.ts";
 import { monthBounds, sealMonth, verifySealedMonth } from "../supabase/functions/_shared/seal.ts";
 import { Keyring } from "../supabase/functions/_shared/keyring.ts";
 import { canonicalTimestamp } from "../supabase/functions/_shared/time.ts";
-import { checkHead, verifyOrganization } from "../supabase/functions/_shared/verify.ts";
+import { verifyAgainstHead, verifyOrganization } from "../supabase/functions/_shared/verify.ts";
 import { appendAs, createOrganization, keyring, sampleEvent, serviceToken } from "./support/api.ts";
 import { newExportKey } from "./support/archive.ts";
 import { backfillMonth } from "./support/backfill.ts";
@@ -64,7 +64,7 @@ async function tamperAndVerify(tamper: (tx: postgres.TransactionSql) => Promise<
   await sql.begin(async (tx) => {
     await tx`set local session_replication_role = replica`;
     await tamper(tx);
-    const summary = await verifyOrganization(tx, org, ring, { pageSize: 7 });
+    const { summary, head } = await verifyAgainstHead(tx, org, ring);
     const stored = await latestStoredCheckpoint(tx, org);
     const checkpointProblems = [
       ...(stored ? await signedCheckpointProblems(tx, stored, publicKeys) : ["the stored checkpoints are gone"]),
@@ -73,7 +73,7 @@ async function tamperAndVerify(tamper: (tx: postgres.TransactionSql) => Promise<
     const month = await verifySealedMonth(tx, sealed, ring, signer.publicKeyPem());
     outcome = {
       summary,
-      headMatches: (await checkHead(tx, summary)).matches,
+      headMatches: head.matches,
       checkpointProblems,
       manifestProblems: month.status === "checked" ? month.problems : ["the manifest is gone"],
     };

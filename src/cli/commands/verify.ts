@@ -14,7 +14,7 @@
 // Keys: AUDIT_SIGNING_KEYS (every key any row names).
 import { Keyring } from "../../../supabase/functions/_shared/keyring.ts";
 import { canonicalTimestamp } from "../../../supabase/functions/_shared/time.ts";
-import { checkHead } from "../../../supabase/functions/_shared/verify.ts";
+import { verifyAgainstHead } from "../../../supabase/functions/_shared/verify.ts";
 import { defaultJobs, verifyOrganizationInParallel } from "../verify/parallel.ts";
 import { readFileSync } from "node:fs";
 import {
@@ -83,16 +83,19 @@ export async function verify(values: VerifyOptions): Promise<number> {
       const [{ total }] = await sql`select coalesce(max(seq), 0)::bigint as total from evident.chain_heads where organization_id = ${organizationId}::uuid`;
       const bar = progress(`verifying ${organizationId}`, Number(total), values.json);
       const started = performance.now();
-      const summary = await verifyOrganizationInParallel(sql, organizationId, {
+      const walk = (through?: number) => verifyOrganizationInParallel(sql, organizationId, {
         dbUrl: cliDatabaseUrl(),
         signingKeys: process.env.AUDIT_SIGNING_KEYS!,
         jobs,
-        from, to,
+        from, to, through,
         onProgress: (_, checked) => bar.update(checked),
       });
+      // Up to now: against the chain head, read before the walk, whatever is appended meanwhile.
+      const { summary, head } = to === undefined
+        ? await verifyAgainstHead(sql, organizationId, keyring, { from, walk })
+        : { summary: await walk(), head: undefined };
       const elapsed_ms = Math.round(performance.now() - started);
       bar.done();
-      const head = to === undefined ? await checkHead(sql, summary) : undefined;
       const checkpoint_problems = to === undefined
         ? await checkpointProblems(sql, organizationId, values.archive, archivePublicKey)
         : [];

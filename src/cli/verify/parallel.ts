@@ -25,6 +25,11 @@ export interface ParallelVerifyOptions extends VerifyOptions {
   chunkSize?: number;
   /** Each worker's V8 old generation, in MB (default 48). */
   workerHeapMb?: number;
+  /**
+   * Walk only up to this seq (the chain head read before the walk, see verifyAgainstHead). Without
+   * it the walk is open-ended, as a sequential walk is.
+   */
+  through?: number;
 }
 
 // Pages of 1,000 entries, and a small fixed heap per worker: V8 otherwise lets a heap that only
@@ -45,9 +50,10 @@ export async function verifyOrganizationInParallel(
   options: ParallelVerifyOptions,
 ): Promise<ChainSummary> {
   const keyring = Keyring.forVerification(options.signingKeys);
-  const filters = { from: options.from, to: options.to, pageSize: options.pageSize ?? defaultPageSize };
+  const filters = { from: options.from, to: options.to, pageSize: options.pageSize ?? defaultPageSize, through: options.through };
   const start = await walkStart(sql, organizationId, options.from);
-  const [{ last }] = await sql`select coalesce(max(seq), 0)::bigint as last from public.audit_events where organization_id = ${organizationId}::uuid`;
+  const last = options.through ?? Number((await sql`
+    select coalesce(max(seq), 0)::bigint as last from public.audit_events where organization_id = ${organizationId}::uuid`)[0].last);
   const span = Number(last) - start.seq;
   // At most maxChunks chunks, however far a planted row's seq reaches: the chunks past the real
   // trail are empty (one quick page each), and the last one is open-ended anyway.
@@ -61,9 +67,9 @@ export async function verifyOrganizationInParallel(
   for (let after = start.seq; after < Number(last); after += chunkSize) {
     chunks.push({ index: chunks.length, after, through: after + chunkSize, anchor: chunks.length === 0 ? start : undefined });
   }
-  // The last chunk is open-ended, as a sequential walk is: entries past the head seen at the start
-  // (appended meanwhile, or left beyond a rewound head) are read too.
-  chunks[chunks.length - 1].through = undefined;
+  // The last chunk ends where the walk does: at `through`, or nowhere (entries appended meanwhile,
+  // or left beyond a rewound head, are read too), as a sequential walk does.
+  chunks[chunks.length - 1].through = options.through;
 
   let results: ChunkDone[];
   try {

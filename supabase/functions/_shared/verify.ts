@@ -1,7 +1,7 @@
 // Verifying stored trails: streams each organisation's entries in seq order through a
 // ChainVerifier (one COPY stream, trail-stream.ts), so memory stays flat however long the trail is. Shared by the
 // CLI, the audit-verify function, certified exports and the compliance reports.
-import { ChainVerifier, type ChainSummary } from "./chain.ts";
+import { type ChainSummary, ChainVerifier } from "./chain.ts";
 import type { Keyring } from "./keyring.ts";
 import type { Queryable } from "./trail.ts";
 import { forEachEntries } from "./trail-stream.ts";
@@ -95,23 +95,60 @@ export async function retentionBoundary(sql: Queryable, organizationId: string):
 export interface HeadCheck {
   head_seq: number;
   head_hash: string | null;
-  /** The walk ended exactly at the persisted head: nothing after it, nothing missing before it. */
+  /**
+   * The walk ended exactly at the persisted head (nothing missing before it), and no entry lies
+   * beyond the head (none planted past it, and it was not moved back).
+   */
   matches: boolean;
+  entries_beyond_head: boolean;
 }
 
 /**
- * Compares where a full walk ended with the persisted chain head. Deleting the newest entries
- * leaves every remaining link intact; only this comparison (and, later, signed checkpoints that
- * live outside the database) shows the tail is gone.
+ * The persisted head: seq 0 and no hash for an organisation without one; `exists` is false when
+ * there is no head row at all (never appended to, or deleted).
  */
-export async function checkHead(sql: Queryable, summary: ChainSummary): Promise<HeadCheck> {
-  const [head] = await sql`select seq, entry_hash from evident.read_chain_head(${summary.organization_id}::uuid)`;
-  const headSeq = head ? Number(head.seq) : 0;
-  const headHash = head?.entry_hash ?? null;
+export async function readHead(sql: Queryable, organizationId: string): Promise<ChainAnchor & { exists: boolean }> {
+  const [head] = await sql`select seq, entry_hash from evident.read_chain_head(${organizationId}::uuid)`;
+  return { seq: head ? Number(head.seq) : 0, hash: head?.entry_hash ?? null, exists: head !== undefined };
+}
+
+/**
+ * Verifies the organisation's trail and that it ends at its persisted chain head, exactly, while
+ * appends go on. The head is read first and the walk goes up to it only: entries appended
+ * meanwhile lie beyond it and are left to the next run, instead of looking like a head that was
+ * moved back. Whether any entry lies beyond the head is asked separately, in one statement that
+ * sees the head and the trail in the same snapshot (evident.chain_head_state), so an append that
+ * commits meanwhile cannot make it answer yes either. Nothing is locked: appends are not held up.
+ */
+export async function verifyAgainstHead(
+  sql: Queryable,
+  organizationId: string,
+  keyring: Keyring,
+  options: Omit<VerifyOptions, "to"> & { walk?: (through: number | undefined) => Promise<ChainSummary> } = {},
+): Promise<{ summary: ChainSummary; head: HeadCheck }> {
+  const head = await readHead(sql, organizationId);
+  // Without a head row there is nothing to stop at: everything is walked (and found beyond it).
+  const through = head.exists ? head.seq : undefined;
+  const summary = options.walk
+    ? await options.walk(through)
+    : await verifyEntries(sql, organizationId, keyring, await walkStart(sql, organizationId, options.from), { ...options, through });
+  return { summary, head: await checkHead(sql, summary, head) };
+}
+
+/**
+ * Compares where a walk that went up to `head` (read before it) ended with that head, and asks
+ * whether entries lie beyond the head now. Deleting the newest entries leaves every remaining link
+ * intact; only this comparison (and signed checkpoints outside the database) shows the tail is gone.
+ */
+export async function checkHead(sql: Queryable, summary: ChainSummary, head: ChainAnchor): Promise<HeadCheck> {
+  const [state] = await sql`select seq, entry_hash, entries_beyond_head from evident.chain_head_state(${summary.organization_id}::uuid)`;
+  // The head may have moved on since it was read, by appends; entries past the head as it is now
+  // are what no append accounts for.
+  const beyond = Boolean(state?.entries_beyond_head);
   // A walk that checked nothing (no entries since `from`) ends where it started: its last_hash is
   // its anchor's, and the head must be that entry (or, with no anchor, there must be no entries).
-  const matches = summary.last_seq === null
-    ? headHash === summary.last_hash && (headHash !== null || headSeq === 0)
-    : headSeq === summary.last_seq && headHash === summary.last_hash;
-  return { head_seq: headSeq, head_hash: headHash, matches };
+  const endsAtHead = summary.last_seq === null
+    ? head.hash === summary.last_hash && (head.hash !== null || head.seq === 0)
+    : head.seq === summary.last_seq && head.hash === summary.last_hash;
+  return { head_seq: head.seq, head_hash: head.hash, matches: endsAtHead && !beyond, entries_beyond_head: beyond };
 }

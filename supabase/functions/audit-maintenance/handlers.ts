@@ -23,7 +23,7 @@ import { monthBounds, sealedByAnother, sealMonth, verifySealedMonth } from "../_
 import { eventInput } from "../_shared/schemas/events.ts";
 import { parseInput } from "../_shared/schemas/parse.ts";
 import { timestamp, uuid } from "../_shared/schemas/values.ts";
-import { checkHead, verifyOrganization } from "../_shared/verify.ts";
+import { verifyAgainstHead } from "../_shared/verify.ts";
 
 export interface Context {
   sql: Sql;
@@ -109,8 +109,7 @@ async function verifyTask({ sql, keyring, signer }: Context, organizationId: str
     // One organisation that cannot be checked (or its run not logged) is reported as such; it does
     // not keep the others from being verified.
     reports.push(await asWriter(sql, async (tx) => {
-      const summary = await verifyOrganization(tx, org, keyring, { from: since });
-      const head = await checkHead(tx, summary);
+      const { summary, head } = await verifyAgainstHead(tx, org, keyring, { from: since });
       const stored = await latestStoredCheckpoint(tx, org);
       const checkpoint_problems = stored ? await signedCheckpointProblems(tx, stored, publicKeys) : [];
       const valid = summary.valid && head.matches && checkpoint_problems.length === 0;

@@ -10,7 +10,7 @@ import { readerRoles, requireOrganizationRole, resourceOrganization, resourceRef
 import { eventInput } from "../_shared/schemas/events.ts";
 import { queryParameters } from "../_shared/schemas/parse.ts";
 import { describeIssues, timestamp, uuid } from "../_shared/schemas/values.ts";
-import { checkHead, verifyOrganization } from "../_shared/verify.ts";
+import { verifyAgainstHead, verifyOrganization } from "../_shared/verify.ts";
 
 export interface Context {
   sql: Sql;
@@ -48,8 +48,11 @@ export async function verifyHandler(request: Request, { sql, keyring, caller }: 
       return { organization_id: found.organization_id, scope: "entry", valid, entry: verdict };
     }
     await requireOrganizationRole(tx, caller, params.organization_id, readerRoles);
-    const summary = await verifyOrganization(tx, params.organization_id, keyring, { from: params.start, to: params.end });
-    const head = params.end === undefined ? await checkHead(tx, summary) : undefined;
+    // Up to now: against the chain head, exactly, whatever is appended meanwhile. A closed period
+    // has no head to end at.
+    const { summary, head } = params.end === undefined
+      ? await verifyAgainstHead(tx, params.organization_id, keyring, { from: params.start })
+      : { summary: await verifyOrganization(tx, params.organization_id, keyring, { from: params.start, to: params.end }), head: undefined };
     const valid = summary.valid && (head?.matches ?? true);
     await record(tx, caller, params.organization_id, {
       scope: "range", start: params.start ?? null, end: params.end ?? null, checked: summary.checked, valid,

@@ -7,7 +7,7 @@ import { hexToBytes } from "../_shared/crypto.ts";
 import type { Keyring } from "../_shared/keyring.ts";
 import { MerkleRoot } from "../_shared/merkle/root.ts";
 import type { Queryable } from "../_shared/trail.ts";
-import { checkHead, verifyOrganization } from "../_shared/verify.ts";
+import { verifyAgainstHead, verifyOrganization } from "../_shared/verify.ts";
 
 export type Status = "PASS" | "FAIL";
 
@@ -34,8 +34,9 @@ const status = (ok: boolean): Status => (ok ? "PASS" : "FAIL");
 
 /** Every entry's hash, signature, link and sequence, and that the trail ends at the chain head. */
 export async function trailIntegrity(sql: Queryable, organizationId: string, keyring: Keyring, period?: Period): Promise<Control> {
-  const summary = await verifyOrganization(sql, organizationId, keyring, period ? { from: period.start, to: period.end } : {});
-  const head = period ? undefined : await checkHead(sql, summary);
+  const { summary, head } = period
+    ? { summary: await verifyOrganization(sql, organizationId, keyring, { from: period.start, to: period.end }), head: undefined }
+    : await verifyAgainstHead(sql, organizationId, keyring);
   const problems: string[] = [];
   if (!summary.valid && summary.first_failure) {
     const f = summary.first_failure;

@@ -15,7 +15,7 @@ import { canonicalBytes, manifestBytes, type SealedOrganizationMonth, sealedOrga
 import { MerkleTree } from "../merkle/tree.ts";
 import { readManifest } from "../seal.ts";
 import { entryColumns, type StoredEntry, toEntry } from "../trail.ts";
-import { checkHead, verifyOrganization } from "../verify.ts";
+import { verifyAgainstHead } from "../verify.ts";
 import { type Anchor, type CertifiedExport, exportFormat, exportFormatVersion, exportSigningBytes } from "./format.ts";
 
 /** Larger scopes are refused with advice to narrow them: the package is built in memory. */
@@ -59,12 +59,11 @@ export async function certifyRequest(
   // 2. Verify everything the export draws on before disclosing anything.
   const problems: string[] = [];
   const from = events[0]?.created_at ?? request.scope_start;
-  const chain = await verifyOrganization(tx, org, keyring, { from });
+  const { summary: chain, head } = await verifyAgainstHead(tx, org, keyring, { from });
   if (!chain.valid) {
     const f = chain.first_failure;
     problems.push(`the trail fails verification: ${Object.entries(chain.failures).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ")} failure(s), first at seq ${f?.seq} (${f?.failures.join(", ")})`);
   }
-  const head = await checkHead(tx, chain);
   if (!head.matches) problems.push(`the chain head (seq ${head.head_seq}) is not where the trail ends (seq ${chain.last_seq ?? 0}): entries were removed or the head was moved`);
   // The current export key, and those rotated out: what was sealed before a rotation still counts.
   const publicKeys = exportVerificationKeys(signer);
