@@ -9,7 +9,6 @@
 // enter audit_events through INSERT statements, so the chain check runs over every statement's rows
 // as before, and the last of them travel with the COMMIT (db.ts, sendWithCommit).
 import type { Writable } from "node:stream";
-import type postgres from "postgres";
 import { copyLine } from "./copy-text.ts";
 import { sendWithCommit, type WriterTransaction } from "./db.ts";
 import type { SealedEntry } from "./entry.ts";
