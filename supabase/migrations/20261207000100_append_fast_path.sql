@@ -112,9 +112,9 @@ declare
 begin
   -- Organisations in a fixed order, so two multi-organisation statements cannot deadlock.
   for organization in select distinct r.organization_id from new_rows r order by 1 loop
-    -- The row is share-locked, as a foreign key would, so it cannot go while the statement commits.
-    perform from public.organizations o where o.id = organization for key share;
-    if not found then
+    -- No row lock needed, unlike a foreign key: an organisation with a head cannot be deleted (the
+    -- head references it and is never deleted), and creating the head checks the key itself.
+    if not exists (select from public.organizations o where o.id = organization) then
       raise exception using
         errcode = 'foreign_key_violation',
         message = format('organization %s does not exist: its entries cannot be appended', organization);

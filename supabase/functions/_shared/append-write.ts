@@ -68,39 +68,28 @@ export async function writeEntries(tx: WriterTransaction, entries: Iterable<Stag
 }
 
 /**
- * A few entries: one INSERT ... VALUES with bound parameters (one prepared statement per batch
- * size), recording their idempotency keys in the same statement. Every value is bound as text and
- * cast in SQL: postgres.js would turn a timestamptz parameter into a JavaScript Date, which has no
- * microseconds.
+ * A few entries: one INSERT from a JSON array (jsonb_to_recordset), recording their idempotency
+ * keys in the same statement. One prepared statement for every batch size; timestamps travel as
+ * JSON strings and are cast in SQL (postgres.js would turn a timestamptz parameter into a
+ * JavaScript Date, which has no microseconds). Measured against one INSERT ... VALUES with every
+ * value bound as text: 0.29 against 0.22 of plain INSERTs for single events with 8 clients.
  */
 async function insertEntries(tx: WriterTransaction, entries: StagedEntry[]): Promise<void> {
-  const values: Array<string | null> = [];
-  for (const { sealed, idempotencyKey, requestHash } of entries) {
-    values.push(...stagedValues(0, sealed, idempotencyKey, requestHash).slice(1));
-  }
-  await sendWithCommit(tx, tx.unsafe(valuesStatement(entries.length), values));
-}
-
-const valuesStatements = new Map<number, string>();
-
-/** The INSERT for `rows` entries; every parameter is text, cast to its column's type. */
-function valuesStatement(rows: number): string {
-  let statement = valuesStatements.get(rows);
-  if (statement) return statement;
-  const casts = stagedTypes.slice(1);
-  const tuples = Array.from({ length: rows }, (_, row) =>
-    `(${casts.map((type, column) => `$${row * casts.length + column + 1}::text::${type}`).join(", ")})`
-  );
-  statement = `
-    with staged (${stagedColumns.slice(1).map((name) => `"${name}"`).join(", ")}) as (values ${tuples.join(", ")}),
-    appended as (
-      insert into public.audit_events (${entryColumnList})
-      select ${entryColumnList} from staged
+  const rows = entries.map(({ sealed, idempotencyKey, requestHash }) => ({
+    ...sealed,
+    personal_commitments: sealed.personal_commitments ?? null,
+    idempotency_key: idempotencyKey,
+    request_hash: requestHash,
+  }));
+  await sendWithCommit(tx, tx`
+    with staged as (
+      select * from jsonb_to_recordset(${tx.json(rows as unknown as Parameters<typeof tx.json>[0])}) as r(${tx.unsafe(stagingDefinition.slice(stagingDefinition.indexOf(",") + 2))})
+    ), appended as (
+      insert into public.audit_events (${tx.unsafe(entryColumnList)})
+      select ${tx.unsafe(entryColumnList)} from staged
     )
     insert into evident.idempotency_keys (organization_id, idempotency_key, request_hash, seq, created_at)
-    select organization_id, idempotency_key, request_hash, seq, created_at from staged where idempotency_key is not null`;
-  valuesStatements.set(rows, statement);
-  return statement;
+    select organization_id, idempotency_key, request_hash, seq, created_at from staged where idempotency_key is not null`);
 }
 
 async function copyEntries(tx: WriterTransaction, entries: Iterable<StagedEntry>): Promise<void> {
