@@ -3,9 +3,9 @@
 // A few entries go in one INSERT that also records their idempotency keys. A large batch goes in
 // parts: each part is copied (COPY) into a session-local staging table and moved into audit_events
 // by one INSERT ... SELECT, and the next part is sealed while PostgreSQL works on the one before,
-// so PostgreSQL's core and this process's core work at the same time. COPY cannot load audit_events directly:
-// PostgreSQL refuses COPY FROM into a table whose row security applies to the copying role, and
-// row security is forced on the trail for every role (docs/architecture.md). Either way the rows
+// so PostgreSQL's core and this process's core work at the same time. COPY cannot load
+// audit_events directly: PostgreSQL refuses COPY FROM into a table whose row security applies to
+// the copying role, and row security is forced on the trail for every role (docs/architecture.md). Either way the rows
 // enter audit_events through INSERT statements, so the chain check runs over every statement's rows
 // as before, and the last of them travel with the COMMIT (db.ts, sendWithCommit).
 import type { Writable } from "node:stream";
@@ -20,8 +20,8 @@ export interface StagedEntry {
 }
 
 /**
- * From this many entries on, a batch goes through COPY: below it, the staging table's extra round
- * trip costs more than COPY saves (measured with `npm run bench:append`).
+ * From this many entries on, a batch goes through COPY. Chosen, not tuned: below it the COPY's own
+ * round trip is a large share of the work; above it, parsing one JSON array grows with the batch.
  */
 export const copyFromEntries = 32;
 /**
@@ -43,6 +43,8 @@ const stagedTypes = [
   "text", "jsonb", "timestamptz", "timestamptz", "boolean", "timestamptz", "jsonb", "text", "text",
 ] as const;
 const stagingDefinition = stagedColumns.map((name, i) => `"${name}" ${stagedTypes[i]}`).join(", ");
+/** The same without the part column: the shape of a small batch's rows. */
+const rowDefinition = stagedColumns.slice(1).map((name, i) => `"${name}" ${stagedTypes[i + 1]}`).join(", ");
 const entryColumns = stagedColumns.slice(1, 21);
 const entryColumnList = entryColumns.map((name) => `"${name}"`).join(", ");
 const stagedColumnList = stagedColumns.map((name) => `"${name}"`).join(", ");
@@ -83,7 +85,7 @@ async function insertEntries(tx: WriterTransaction, entries: StagedEntry[]): Pro
   }));
   await sendWithCommit(tx, tx`
     with staged as (
-      select * from jsonb_to_recordset(${tx.json(rows as unknown as Parameters<typeof tx.json>[0])}) as r(${tx.unsafe(stagingDefinition.slice(stagingDefinition.indexOf(",") + 2))})
+      select * from jsonb_to_recordset(${tx.json(rows as unknown as Parameters<typeof tx.json>[0])}) as r(${tx.unsafe(rowDefinition)})
     ), appended as (
       insert into public.audit_events (${tx.unsafe(entryColumnList)})
       select ${tx.unsafe(entryColumnList)} from staged
