@@ -94,7 +94,9 @@ try {
   if (outcome.status !== "sealed") throw new Error(`seal did not happen: ${outcome.status}`);
   console.log(`seal: ${total.toLocaleString("en")}-event month in ${sealSeconds.toFixed(1)} s, peak RSS ${mb(sealPeakRss)} MB (links and signatures over the stored hashes, ` +
     `checked in the same pass that builds the Merkle trees)` + (total >= 1_000_000
-      ? `  [1,000,000 under 10 s: ${sealSeconds < 10 ? "met" : "MISSED"}]`
+      // Sealing is one pass, linear in the month's size: a larger month is held to the same rate.
+      ? `  [1,000,000 under 10 s: ${sealSeconds / (total / 1_000_000) < 10 ? "met" : "MISSED"}` +
+        (total > 1_000_000 ? `, at ${(sealSeconds / (total / 1_000_000)).toFixed(1)} s per million]` : "]")
       : `  [the 10 s target is for 1,000,000 events: run with BENCH_EVENTS=1000000]`));
 
   // Where verification time goes: the same work without the database.
