@@ -165,17 +165,13 @@ function whenFinalRuns(stream: Writable): Promise<void> {
   });
 }
 
+/** A staged row as a COPY line, its values in stagedColumns' order. */
 function stagedLine(part: number, { sealed, idempotencyKey, requestHash }: StagedEntry): string {
-  return copyLine(stagedValues(part, sealed, idempotencyKey, requestHash));
-}
-
-/** A staged row's values as text, in stagedColumns' order (null for SQL NULL). */
-function stagedValues(part: number, sealed: SealedEntry, idempotencyKey: string | null, requestHash: string | null): Array<string | null> {
-  return [
+  return copyLine([
     String(part), sealed.id, sealed.organization_id, String(sealed.seq), sealed.previous_hash, sealed.entry_hash, sealed.signature,
     sealed.key_id, String(sealed.canonical_version), sealed.event_type, sealed.actor_id, sealed.actor_type,
     sealed.target_id, sealed.target_type, sealed.action, JSON.stringify(sealed.metadata), sealed.timestamp,
     sealed.retention_until, sealed.pii_tagged ? "t" : "f", sealed.created_at,
     sealed.personal_commitments == null ? null : JSON.stringify(sealed.personal_commitments), idempotencyKey, requestHash,
-  ];
+  ]);
 }

@@ -1,11 +1,11 @@
 // Reading one organisation's entries in (seq, created_at) order as one COPY ... TO STDOUT stream,
 // in the exact form they were signed in. One statement instead of a query per page: PostgreSQL
-// sends rows as fast as the reader takes them (postgres.js pauses the socket when the reader falls
-// behind, so memory stays flat), and the timestamps are rendered inline in the canonical form
+// sends rows as fast as the reader handles them, and the timestamps are rendered inline in the
+// canonical form
 // (docs/canonical-form.md) rather than through evident.canonical_timestamp, which PostgreSQL cannot
 // inline and would call three times a row.
-import type { StoredEntry } from "./trail.ts";
-import type { Queryable } from "./trail.ts";
+import { copyNull, unescapeCopy } from "./copy-text.ts";
+import { type Queryable, type StoredEntry, toEntry } from "./trail.ts";
 
 export interface EntryRange {
   /** Entries after this seq (and, when given, after this created_at at that seq). */
@@ -97,19 +97,19 @@ export async function forEachEntries(
   });
 }
 
-/** One row of COPY text output: tab-separated fields, \N for NULL, backslash escapes. */
+/** One row of COPY text output, as an entry (toEntry maps it, as it maps a query's row). */
 export function parseRow(line: string): StoredEntry {
   const f = line.split("\t");
   if (f.length !== 20) throw new Error(`a COPY row with ${f.length} fields, expected 20`);
-  const entry: StoredEntry = {
+  return toEntry({
     id: f[0],
     organization_id: f[1],
-    seq: Number(f[2]),
-    previous_hash: nullable(f[3]),
+    seq: f[2],
+    previous_hash: f[3] === copyNull ? null : unescapeCopy(f[3]),
     entry_hash: f[4],
     signature: f[5],
     key_id: unescapeCopy(f[6]),
-    canonical_version: Number(f[7]),
+    canonical_version: f[7],
     event_type: unescapeCopy(f[8]),
     actor_id: unescapeCopy(f[9]),
     actor_type: unescapeCopy(f[10]),
@@ -121,21 +121,6 @@ export function parseRow(line: string): StoredEntry {
     created_at: f[16],
     retention_until: f[17],
     pii_tagged: f[18] === "t",
-  };
-  // Canonical form v2 only; a v1 entry reads exactly as before, without the member (as toEntry).
-  if (f[19] !== "\\N") entry.personal_commitments = JSON.parse(unescapeCopy(f[19]));
-  return entry;
-}
-
-function nullable(field: string): string | null {
-  return field === "\\N" ? null : unescapeCopy(field);
-}
-
-const escaped = /\\(.)/g;
-const escapes: Record<string, string> = { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v", "\\": "\\" };
-
-/** COPY's text escapes undone (COPY TO writes only these, plus \N for NULL). */
-export function unescapeCopy(field: string): string {
-  if (!field.includes("\\")) return field;
-  return field.replace(escaped, (_, character: string) => escapes[character] ?? character);
+    personal_commitments: f[19] === copyNull ? null : JSON.parse(unescapeCopy(f[19])),
+  });
 }

@@ -30,7 +30,7 @@ export async function verifyOrganization(
   sql: Queryable,
   organizationId: string,
   keyring: Keyring,
-  options: VerifyOptions = {},
+  options: VerifyOptions & { through?: number } = {},
 ): Promise<ChainSummary> {
   return await verifyEntries(sql, organizationId, keyring, await walkStart(sql, organizationId, options.from), options);
 }
@@ -131,7 +131,7 @@ export async function verifyAgainstHead(
   const through = head.exists ? head.seq : undefined;
   const summary = options.walk
     ? await options.walk(through)
-    : await verifyEntries(sql, organizationId, keyring, await walkStart(sql, organizationId, options.from), { ...options, through });
+    : await verifyOrganization(sql, organizationId, keyring, { ...options, through });
   return { summary, head: await checkHead(sql, summary, head) };
 }
 
