@@ -147,6 +147,32 @@ export function buildProgram(run: (task: () => Promise<number>, name: string) =>
     .addHelpText("after", examples("evident verify-export export.json --public-key export-key.pem", "evident verify-export export.json --public-key new.pem --public-key old.pem --json"))
     .action(action("verify-export", async (v, args) => (await import("./commands/verify-export.ts")).verifyExport(v as never, args)));
 
+  program.command("transparency-report")
+    .description("the DSA harmonised transparency report (Implementing Regulation 2024/2835) of one organisation, signed")
+    .requiredOption("--org <uuid>", "the organisation")
+    .requiredOption("--from <YYYY-MM-DD>", "first day of the period (UTC, the events' own timestamp)")
+    .requiredOption("--to <YYYY-MM-DD>", "last day of the period, inclusive")
+    .addOption(new Option("--format <format>", "json (the signed report) or csv (the template's parts)").choices(["json", "csv"]).default("json"))
+    .option("--out <file|dir/>", "write there instead of stdout; for csv, a directory gets every part and report.json")
+    .option("--part <n>", "csv: only this part of the template (1 to 11)")
+    .option("--final", "refuse (exit 1) unless every counted event lies in a sealed month and the period has ended")
+    .option("--service <name>", "the service the report is for (the template's Service column)")
+    .option("--provider <name>", "the provider's name (part 1)")
+    .addHelpText("after", examples(
+      "evident transparency-report --org $ORG --from 2026-01-01 --to 2026-06-30 --out report.json",
+      "evident transparency-report --org $ORG --from 2026-01-01 --to 2026-12-31 --final --format csv --out report-2026/",
+    ))
+    .action(action("transparency-report", async (v) => (await import("./commands/transparency-report.ts")).transparencyReport(v as never)));
+
+  program.command("verify-report")
+    .description("check a DSA transparency report offline with the export public key; exit 1 if invalid")
+    .argument("<report.json>", "the signed report")
+    .requiredOption("--public-key <key.pem>", "an export public key (repeatable)", collect)
+    .option("--csv <file>", "a CSV part published from the report, to check against it (repeatable)", collect)
+    .addOption(json())
+    .addHelpText("after", examples("evident verify-report report.json --public-key export-key.pem", "evident verify-report report-2026/report.json --public-key export-key.pem --csv report-2026/*Part_4_notices.csv"))
+    .action(action("verify-report", async (v, args) => (await import("./commands/verify-report.ts")).verifyReport(v as never, args)));
+
   const keys = program.command("keys")
     .description("generate keys, show key ages, record a rotation (docs/runbooks/key-rotation.md)")
     .addHelpText("after", examples("evident keys generate --kind hmac --id prod-2027-01", "evident keys show --json"));

@@ -56,6 +56,7 @@ export type ErrorCode =
   | "chain_conflict"
   | "trail_not_verified"
   | "scope_too_large"
+  | "not_final"
   | "unavailable"
   | "internal_error";
 

@@ -10,6 +10,7 @@ import type { Keyring } from "../_shared/keyring.ts";
 import { toReadEntry } from "../_shared/audited-read.ts";
 import { entryColumns, type StoredEntry, toEntry } from "../_shared/trail.ts";
 import { walkStart } from "../_shared/verify.ts";
+import { csvField } from "../_shared/csv.ts";
 
 const pageSize = 1000;
 const encoder = new TextEncoder();
@@ -89,12 +90,6 @@ async function streamSnapshot<H>(
   });
 }
 
-/** RFC 4180: quote a field holding a comma, quote, CR or LF (and double its quotes). */
-export function csvField(value: unknown): string {
-  if (value === null || value === undefined) return "";
-  const text = typeof value === "object" ? JSON.stringify(value) : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
 
 export const csvVerificationColumns = ["verified", "hash_valid", "signature_valid", "chain_valid", "sequence_valid", "failures"] as const;
 

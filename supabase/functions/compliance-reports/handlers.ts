@@ -6,11 +6,14 @@ import { z } from "zod";
 import { appendEvents } from "../_shared/append.ts";
 import { recordAccess } from "../_shared/audited-read.ts";
 import type { Caller } from "../_shared/auth.ts";
+import { csvDocument } from "../_shared/csv.ts";
 import { asWriter, type Sql } from "../_shared/db.ts";
+import { buildTransparencyReport, reportPeriod } from "../_shared/dsa/report.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { json } from "../_shared/http.ts";
+import type { ExportSigner } from "../_shared/export-key.ts";
 import type { Keyring } from "../_shared/keyring.ts";
-import { readerRoles, requireOrganizationRole } from "../_shared/membership.ts";
+import { readerRoles, reportReaderRoles, requireOrganizationRole } from "../_shared/membership.ts";
 import { eventInput } from "../_shared/schemas/events.ts";
 import { describeIssues, text, timestamp, uuid } from "../_shared/schemas/values.ts";
 import { accessExport, evidenceCsv } from "./exports.ts";
@@ -19,6 +22,7 @@ import { currentQuarter, quarterBounds, quarterlyAssessment, soc2Report } from "
 export interface Context {
   sql: Sql;
   keyring: Keyring;
+  signer: ExportSigner;
   caller: Caller;
 }
 
@@ -28,12 +32,22 @@ const period = { start: timestamp.optional(), end: timestamp.optional() };
 const routes = {
   "report/soc2": z.strictObject({ purpose, ...period }),
   "report/quarterly": z.strictObject({ purpose, quarter: z.string().regex(/^\d{4}-Q[1-4]$/, "quarter is YYYY-Qn, e.g. 2026-Q4").optional() }),
+  "report/transparency": z.strictObject({
+    purpose,
+    from: z.string(),
+    to: z.string(),
+    format: z.enum(["json", "csv"]).optional(),
+    part: z.string().regex(/^(?:[1-9]|1[01])$/, "part is a template part, 1 to 11").optional(),
+    final: z.enum(["true", "false"]).optional(),
+    service: text(1, 200).optional(),
+    provider: text(1, 200).optional(),
+  }),
   "export/csv": z.strictObject({ organization_id: uuid, purpose, ...period }),
   "export/gdpr": z.strictObject({ organization_id: uuid, purpose, subject: text(1, 256).optional() }),
 } as const;
 type Route = keyof typeof routes;
 
-const usage = "use GET report/soc2/{organization_id}, report/quarterly/{organization_id}, export/csv?organization_id=… or export/gdpr?organization_id=…, each with a purpose";
+const usage = "use GET report/soc2/{organization_id}, report/quarterly/{organization_id}, report/transparency/{organization_id}, export/csv?organization_id=… or export/gdpr?organization_id=…, each with a purpose";
 
 /** The path after the function's name: /functions/v1/compliance-reports/report/soc2/<id> (locally) or /compliance-reports/… (hosted). */
 function routeOf(url: URL): { route: Route; organizationId?: string } {
@@ -81,6 +95,8 @@ export async function reportsHandler(request: Request, context: Context): Promis
         return await soc2(context, organizationId, query, recorded);
       case "report/quarterly":
         return await quarterly(context, organizationId, query, recorded);
+      case "report/transparency":
+        return await transparency(context, organizationId, query, recorded);
       case "export/csv":
         return await csv(context, organizationId, query, recorded);
       case "export/gdpr":
@@ -138,6 +154,39 @@ async function quarterly(context: Context, organizationId: string, query: Record
     return { ...report, access_event: access, completion_event: completion };
   });
   return json(200, report);
+}
+
+/**
+ * The DSA harmonised transparency report (docs/compliance-reports.md#the-dsa-harmonised-transparency-report):
+ * the signed report as JSON, or the template's CSV parts. Computed and recorded in one transaction.
+ */
+async function transparency(context: Context, organizationId: string, query: Record<string, string | undefined>, recorded: Record<string, unknown>) {
+  const { sql, keyring, caller, signer } = context;
+  const period = reportPeriod.safeParse({ from: query.from, to: query.to });
+  if (!period.success) {
+    throw new ApiError(400, "invalid_request", `from and to are inclusive UTC dates, YYYY-MM-DD, from not after to: ${describeIssues(period.error).map((i) => `${i.path || "period"}: ${i.message}`).join("; ")}`, {
+      issues: describeIssues(period.error),
+    });
+  }
+  const { report, access } = await asWriter(sql, async (tx) => {
+    await requireOrganizationRole(tx, caller, organizationId, reportReaderRoles);
+    const report = await buildTransparencyReport(tx, {
+      organizationId, ...period.data, final: query.final === "true", service: query.service, provider: query.provider,
+    }, signer);
+    const access = await recordAccess(tx, caller, organizationId, query.purpose as string, recorded, keyring);
+    return { report, access };
+  });
+  const headers = { "x-evident-access-event-seq": String(access.seq) };
+  if (query.format !== "csv") return json(200, report, headers);
+  const parts = report.parts.filter((p) => query.part === undefined || p.part === Number(query.part));
+  return new Response(parts.map((p) => csvDocument(p.rows)).join("\r\n"), {
+    status: 200,
+    headers: {
+      ...headers,
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": `attachment; filename="${parts.length === 1 ? parts[0].file : `dsa-transparency-report-${organizationId}.csv`}"`,
+    },
+  });
 }
 
 const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);

@@ -2,6 +2,19 @@
 // rules (docs/event-types.md); any other type is allowed if its name follows the naming rule.
 import { z } from "zod";
 import { personalNamePattern } from "../canonical.ts";
+import {
+  caseId,
+  checkDecision,
+  checkKeyword,
+  checkOrder,
+  complaintBases,
+  complaintOutcomes,
+  decisionFields,
+  disputeOutcomes,
+  noticeFields,
+  orderFields,
+  suspensionReasons,
+} from "../dsa/vocabulary.ts";
 import { statementSchema } from "../sor/contract.ts";
 import { text, timestamp, unstorableJson, uuid } from "./values.ts";
 
@@ -28,19 +41,37 @@ export const decisionActions = [
   "service_suspended", "service_terminated", "account_suspended", "account_terminated", "no_action",
 ] as const;
 
+// The DSA fields (notice_id, category, keyword, items, decision_ground, …) are optional: they let the
+// harmonised transparency report count an event (docs/event-types.md#dsa-transparency-fields).
 const metadataRules: Record<string, z.ZodType> = {
   report_submitted: z.looseObject({
     report_type: z.enum(["illegal_content", "policy_violation"]),
     is_trusted_flagger: z.boolean(),
     trusted_flagger_id: text(1, 200).optional(),
+    ...noticeFields,
   }).refine((m) => !m.is_trusted_flagger || m.trusted_flagger_id !== undefined, {
     message: "trusted_flagger_id is required when is_trusted_flagger is true",
     path: ["trusted_flagger_id"],
-  }),
+  }).superRefine(checkKeyword),
   // statement_of_reasons (optional): a Statement of Reasons for the Transparency Database, queued in
   // the same transaction (docs/sor-submission.md); it must pass the Commission's rules.
-  decision_made: z.looseObject({ action: z.enum(decisionActions), statement_of_reasons: statementSchema.optional() }),
-  appeal_decided: z.looseObject({ outcome: z.enum(["upheld", "reversed", "modified"]) }),
+  decision_made: z.looseObject({ action: z.enum(decisionActions), statement_of_reasons: statementSchema.optional(), ...decisionFields })
+    .superRefine(checkDecision),
+  appeal_filed: z.looseObject({ complaint_id: caseId.optional(), basis: z.enum(complaintBases).optional() }),
+  appeal_decided: z.looseObject({
+    outcome: z.enum(complaintOutcomes),
+    complaint_id: caseId.optional(),
+    basis: z.enum(complaintBases).optional(),
+    restriction_imposed: z.boolean().optional(),
+  }),
+  ods_escalation: z.looseObject({
+    dispute_id: caseId.optional(),
+    stage: z.enum(["submitted", "decided"]).optional(),
+    outcome: z.enum(disputeOutcomes).optional(),
+    implemented: z.boolean().optional(),
+  }).refine((m) => m.stage !== "decided" || m.outcome !== undefined, { message: "outcome is required when stage is decided", path: ["outcome"] }),
+  repeat_offender_action: z.looseObject({ reason: z.enum(suspensionReasons).optional() }),
+  authority_order: z.looseObject(orderFields).superRefine(checkOrder),
   // Consent tracking (GDPR Art. 7): what was consented to, under which text, and how. The data
   // subject is the subject_id of the event's personal_data (required for these types).
   consent_granted: z.looseObject({
