@@ -8,6 +8,8 @@ export type MemberRole = "admin" | "auditor" | "moderator" | "legal";
 
 export const writerRoles: MemberRole[] = ["admin", "moderator"];
 export const readerRoles: MemberRole[] = ["admin", "auditor"];
+/** Who reads the DSA transparency report: the readers, and legal, who publishes it. */
+export const reportReaderRoles: MemberRole[] = ["admin", "auditor", "legal"];
 /** Who answers authorities' data requests and applies or releases legal holds. */
 export const legalRoles: MemberRole[] = ["admin", "legal"];
 export const authorityRoles = legalRoles;
