@@ -21,6 +21,7 @@ import { leafHash } from "../../supabase/functions/_shared/merkle/hash.ts";
 import { MerkleRoot } from "../../supabase/functions/_shared/merkle/root.ts";
 import { hexToBytes } from "../../supabase/functions/_shared/crypto.ts";
 import { manifestProblems, type MonthAnchor, type MonthBounds, monthPassOver } from "../../supabase/functions/_shared/seal.ts";
+import { withEntryChecker } from "./verify/entry-checker.ts";
 import { entryColumns, type Queryable } from "../../supabase/functions/_shared/trail.ts";
 
 export interface SignedManifest {
@@ -246,7 +247,9 @@ export async function checkArchivedMonth(
   try {
     const total = Number(manifest.record_count) || 0;
     const batches = onProgress ? counted(archivedBatches(file), (n) => onProgress(n, total)) : archivedBatches(file);
-    const pass = await monthPassOver(batches, archiveAnchors(dir, month, new Map([[manifest.signing_key_id, key.pem]])), keyring, "full");
+    const anchors = archiveAnchors(dir, month, new Map([[manifest.signing_key_id, key.pem]]));
+    const pass = await withEntryChecker({ signingKeys: process.env.AUDIT_SIGNING_KEYS }, (checker) =>
+      monthPassOver(batches, anchors, keyring, "full", { checker }));
     problems.push(...manifestProblems(manifest, signature, key.pem, pass));
     return { status: "checked", month, valid: problems.length === 0, problems, manifest, signature, sha256, record_count: pass.recordCount };
   } catch (error) {

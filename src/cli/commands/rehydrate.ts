@@ -17,6 +17,7 @@ import { Keyring } from "../../../supabase/functions/_shared/keyring.ts";
 import { manifestProblems, monthBounds, monthPassOver } from "../../../supabase/functions/_shared/seal.ts";
 import { entryColumns } from "../../../supabase/functions/_shared/trail.ts";
 import { archiveDir } from "../archive.ts";
+import { withEntryChecker } from "../verify/entry-checker.ts";
 import { cliDatabase } from "../database.ts";
 import { progress } from "../progress.ts";
 import { archiveAnchors, archivedBatches, checksumProblems, CorruptArchive, eventsFile, manifestKey, readArchivedManifest } from "../month-archive.ts";
@@ -85,7 +86,10 @@ export async function rehydrate(options: RehydrateOptions | string[]): Promise<n
 
     if (key.pem) {
       const rows = sql`select ${sql(entryColumns as unknown as string[])} from ${sql(schema)}.audit_entries order by organization_id, seq`;
-      const pass = await monthPassOver(rows.cursor(5000), archiveAnchors(dir, values.month, new Map([[manifest.signing_key_id, key.pem]])), keyring, "full");
+      const anchors = archiveAnchors(dir, values.month, new Map([[manifest.signing_key_id, key.pem]]));
+      const bar = progress(`verifying ${values.month}`, Number(manifest.record_count) || 0, values.json);
+      const pass = await withEntryChecker({ signingKeys: process.env.AUDIT_SIGNING_KEYS }, (checker) =>
+        monthPassOver(rows.cursor(5000), anchors, keyring, "full", { checker, onProgress: (n) => bar.update(n) })).finally(() => bar.done());
       problems.push(...manifestProblems(manifest, signature, key.pem, pass));
     }
     return report(values.month, schema, problems.length === 0, problems, loaded, values.json, true);

@@ -9,12 +9,14 @@
 // each organisation's elapsed_ms. Exit 0: valid; 1: tampering found, with the
 // first failing entry and the count of each kind; 2: could not run.
 // With --month: re-verifies a sealed month against its manifest (signature, entries, roots) and
-// records the outcome on it (verified or tampered). The public key comes from --public-key, or is
+// records the outcome on it (verified or tampered), recomputing the entries on --jobs worker
+// threads (src/cli/verify/entry-checker.ts). The public key comes from --public-key, or is
 // derived from AUDIT_EXPORT_SIGNING_KEY.
 // Keys: AUDIT_SIGNING_KEYS (every key any row names).
 import { Keyring } from "../../../supabase/functions/_shared/keyring.ts";
 import { canonicalTimestamp } from "../../../supabase/functions/_shared/time.ts";
 import { verifyAgainstHead } from "../../../supabase/functions/_shared/verify.ts";
+import { withEntryChecker } from "../verify/entry-checker.ts";
 import { defaultJobs, verifyOrganizationInParallel } from "../verify/parallel.ts";
 import { readFileSync } from "node:fs";
 import {
@@ -55,7 +57,7 @@ export async function verify(values: VerifyOptions): Promise<number> {
     throw new Error(`--org ${values.org} is not a UUID`);
   }
   const keyring = Keyring.forVerification(process.env.AUDIT_SIGNING_KEYS);
-  if (values.month !== undefined) return await verifyMonth(values.month, values["public-key"], keyring, values.json);
+  if (values.month !== undefined) return await verifyMonth(values.month, values["public-key"], keyring, jobs, values.json);
   const archivePublicKey = values.archive === undefined ? undefined : publicKeyFrom(values["public-key"]);
 
   // Personal data outside the signed core (canonical form v2) is checked against its signed
@@ -145,13 +147,19 @@ export async function verify(values: VerifyOptions): Promise<number> {
   }
 }
 
-async function verifyMonth(month: string, publicKeyFile: string | undefined, keyring: Keyring, json: boolean): Promise<number> {
+async function verifyMonth(month: string, publicKeyFile: string | undefined, keyring: Keyring, jobs: number, json: boolean): Promise<number> {
   const bounds = monthBounds(month);
   if (!bounds) throw new Error(`--month ${month} is not of the form YYYY-MM`);
   const publicKeyPem = publicKeyFrom(publicKeyFile);
   const sql = cliDatabase();
   try {
-    const check = await verifySealedMonth(sql, bounds, keyring, publicKeyPem);
+    let bar: ReturnType<typeof progress> | undefined;
+    const started = performance.now();
+    const check = await withEntryChecker({ signingKeys: process.env.AUDIT_SIGNING_KEYS, jobs }, (checker) =>
+      verifySealedMonth(sql, bounds, keyring, publicKeyPem, {
+        checker,
+        onProgress: (checked, total) => (bar ??= progress(`verifying ${month}`, total, json)).update(checked),
+      })).finally(() => bar?.done());
     if (check.status === "not_sealed") {
       console.error(`evident verify: ${month} has not been sealed`);
       return 2;
@@ -162,7 +170,8 @@ async function verifyMonth(month: string, publicKeyFile: string | undefined, key
       else console.log(`dropped   ${month}: removed by retention at ${check.dropped_at}; check its archived copy with evident archive verify --month ${month}`);
       return 0;
     }
-    if (json) console.log(JSON.stringify({ month, valid: check.valid, problems: check.problems, entry_failures: check.entry_failures }, null, 2));
+    const elapsed_ms = Math.round(performance.now() - started);
+    if (json) console.log(JSON.stringify({ month, valid: check.valid, problems: check.problems, entry_failures: check.entry_failures, elapsed_ms }, null, 2));
     else if (check.valid) console.log(`ok        ${month}: ${check.manifest.record_count} entries match the signed manifest (root ${check.manifest.checksum})`);
     else {
       console.log(`TAMPERED  ${month}:`);

@@ -6,12 +6,12 @@
 // where the one before really ended, so the joined result is exactly what one sequential walk
 // (verifyOrganization) reports: the same counts, the same first failing entry, the same end.
 import { availableParallelism } from "node:os";
-import { type ResourceLimits, Worker } from "node:worker_threads";
+import { Worker } from "node:worker_threads";
 import type { ChainSummary, FailureKind } from "../../../supabase/functions/_shared/chain.ts";
 import { Keyring } from "../../../supabase/functions/_shared/keyring.ts";
 import type { Queryable } from "../../../supabase/functions/_shared/trail.ts";
 import { type ChainAnchor, verifyEntries, type VerifyOptions, walkStart } from "../../../supabase/functions/_shared/verify.ts";
-import type { ChunkDone, ChunkTask, WorkerMessage, WorkerSetup } from "./worker.ts";
+import type { ChunkDone, ChunkTask, EntryCheckSetup, WorkerMessage, WorkerSetup } from "./worker.ts";
 
 export interface ParallelVerifyOptions extends VerifyOptions {
   /** The database the workers connect to (the same one `sql` reads). */
@@ -43,6 +43,14 @@ const defaultWorkerHeapMb = 48;
 const maxChunks = 1024;
 
 export const defaultJobs = () => Math.min(availableParallelism(), 8);
+
+/** A verification worker thread (worker.ts; worker.mjs loads it from the sources, the build has its own beside this chunk). */
+export function startWorker(setup: WorkerSetup | EntryCheckSetup, heapMb = defaultWorkerHeapMb): Worker {
+  return new Worker(new URL("./worker.mjs", import.meta.url), {
+    workerData: setup,
+    resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: 4 },
+  });
+}
 
 export async function verifyOrganizationInParallel(
   sql: Queryable,
@@ -77,7 +85,7 @@ export async function verifyOrganizationInParallel(
       chunks,
       Math.min(jobs, chunks.length),
       { dbUrl: options.dbUrl, signingKeys: options.signingKeys, organizationId, ...filters },
-      { maxOldGenerationSizeMb: options.workerHeapMb ?? defaultWorkerHeapMb, maxYoungGenerationSizeMb: 4 },
+      options.workerHeapMb,
       (checked) => options.onProgress?.(organizationId, checked),
     );
   } catch {
@@ -118,7 +126,7 @@ function runChunks(
   chunks: ChunkTask[],
   workers: number,
   setup: WorkerSetup,
-  heap: ResourceLimits,
+  heapMb: number | undefined,
   onProgress: (checked: number) => void,
 ): Promise<ChunkDone[]> {
   return new Promise((resolve, reject) => {
@@ -141,7 +149,7 @@ function runChunks(
     for (let i = 0; i < workers && !failed; i++) {
       let worker: Worker;
       try {
-        worker = new Worker(new URL("./worker.mjs", import.meta.url), { workerData: setup, resourceLimits: heap });
+        worker = startWorker(setup, heapMb);
       } catch (error) {
         fail(error as Error);
         break;

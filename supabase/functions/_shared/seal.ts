@@ -18,8 +18,10 @@ import {
 } from "./manifest.ts";
 import { leafHash } from "./merkle/hash.ts";
 import { MerkleRoot, NodeMemo } from "./merkle/root.ts";
-import { entryColumns, type Queryable, toEntry } from "./trail.ts";
+import { type Queryable, type StoredEntry, toEntry } from "./trail.ts";
+import { entryBatches, monthCopyStatement } from "./trail-stream.ts";
 import { type ChainLink, type ChainSummary, ChainVerifier } from "./chain.ts";
+import type { EntryCheck } from "./entry.ts";
 
 export interface MonthBounds {
   month: string;
@@ -79,7 +81,7 @@ export async function sealMonth(
 
   // The counts are the database's work and the pass is ours: they overlap.
   const [pass, aggregates] = await Promise.all([
-    monthPass(sql, bounds, keyring, options.full ? "full" : "links", options.onProgress),
+    monthPass(sql, bounds, keyring, options.full ? "full" : "links", { onProgress: options.onProgress }),
     monthAggregates(sql, bounds),
   ]);
   if (pass.failures.length > 0) return { status: "does_not_verify", failures: pass.failures };
@@ -119,6 +121,25 @@ export async function sealedByAnother(sql: Queryable, bounds: MonthBounds, error
   return { status: "already_sealed", sealed_at: row.sealed_at as string };
 }
 
+/**
+ * Recomputes entries' hashes and signatures (checkEntry, entry.ts) somewhere else than in the
+ * pass's own thread: the CLI's runs them on worker threads (src/cli/verify/entry-checker.ts).
+ * Answers one EntryCheck per entry, in the entries' order. Whatever it is, the pass's result is the
+ * one checkEntry in this thread gives.
+ */
+export interface EntryChecker {
+  /** Batches handed over and not yet taken back at most (memory: that many batches, plus one read ahead). */
+  readonly depth: number;
+  check(entries: StoredEntry[]): Promise<EntryCheck[]>;
+}
+
+export interface MonthPassOptions {
+  /** Called after every batch with the entries passed so far. */
+  onProgress?: (n: number) => void;
+  /** Where a "full" pass recomputes entries; by default checkEntry in this thread. */
+  checker?: EntryChecker;
+}
+
 export interface MonthPass {
   recordCount: number;
   /** RFC 6962 root over every entry hash of the month in (organization_id, seq) order. */
@@ -138,7 +159,7 @@ export async function monthPass(
   bounds: MonthBounds,
   keyring: Keyring,
   mode: "links" | "full",
-  onProgress?: (n: number) => void,
+  options: MonthPassOptions = {},
 ): Promise<MonthPass> {
   const inMonth = sql`created_at >= ${bounds.start}::text::timestamptz and created_at < ${bounds.end}::text::timestamptz`;
   // Where each organisation's chain enters the month: the entry before its first one there.
@@ -157,14 +178,12 @@ export async function monthPass(
   for (const e of found) anchors.set(e.organization_id, { seq: Number(e.seq), hash: e.entry_hash });
 
   // One ordered read (keyset pages would each be planned again, and the planner cannot see the
-  // month's bounds).
-  const query = mode === "full"
-    ? sql`select ${sql(entryColumns as unknown as string[])} from evident.audit_entries
-        where created_at_instant >= ${bounds.start}::text::timestamptz and created_at_instant < ${bounds.end}::text::timestamptz
-        order by organization_id, seq`
+  // month's bounds); in full, one COPY stream of the entries as they were signed (trail-stream.ts).
+  const source = mode === "full"
+    ? entryBatches(sql, monthCopyStatement(bounds.start, bounds.end), 2000) as AsyncIterable<Array<Record<string, unknown>>>
     : sql`select organization_id, seq, id, previous_hash, entry_hash, signature, key_id from public.audit_events
-        where ${inMonth} order by organization_id, seq`;
-  return await monthPassOver(query.cursor(5000), (organizationId) => anchors.get(organizationId) ?? { seq: 0, hash: null }, keyring, mode, onProgress);
+        where ${inMonth} order by organization_id, seq`.cursor(5000);
+  return await monthPassOver(source, (organizationId) => anchors.get(organizationId) ?? { seq: 0, hash: null }, keyring, mode, options);
 }
 
 /** Where an organisation's chain enters a month, given its first entry there. */
@@ -174,14 +193,17 @@ export type MonthAnchor = (organizationId: string, first: Record<string, unknown
  * The pass itself, over any source of the month's rows in (organization_id, seq) order: the live
  * trail (monthPass), an archived copy read from its file, or a rehydrated copy in its own schema.
  * The next batch is asked for before this one is hashed, so the source produces rows while we
- * work; at most two batches are held.
+ * work; at most two batches are held. With a checker, a "full" pass hands each batch's entries to
+ * it as the batch arrives and walks the batches in order as their checks come back: links,
+ * sequence, trees and failures are this thread's, in order, whoever recomputed the entries; at
+ * most checker.depth batches wait for their checks.
  */
 export async function monthPassOver(
   source: AsyncIterable<Array<Record<string, unknown>>>,
   anchorFor: MonthAnchor,
   keyring: Keyring,
   mode: "links" | "full",
-  onProgress?: (n: number) => void,
+  { onProgress, checker }: MonthPassOptions = {},
 ): Promise<MonthPass> {
   // The month's tree and each organisation's share every node where the organisation's leaves are
   // aligned in the month's (the first organisation: all of them); the memo computes those once.
@@ -203,13 +225,10 @@ export async function monthPassOver(
       last_hash: current.lastHash,
     });
   };
-  const batches = source[Symbol.asyncIterator]();
-  let next = batches.next();
-  for (;;) {
-    const { value: rows, done } = await next;
-    if (done) break;
-    next = batches.next();
-    for (const row of rows) {
+  /** One batch in order; `entries` and `checks` when they were recomputed elsewhere. */
+  const walk = (rows: Array<Record<string, unknown>>, entries?: StoredEntry[], checks?: EntryCheck[]) => {
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i];
       const organizationId = row.organization_id as string;
       const entryHash = row.entry_hash as string;
       let group = current;
@@ -219,7 +238,7 @@ export async function monthPassOver(
       }
       const hashBytes = hexToBytes(entryHash);
       row.seq = Number(row.seq);
-      if (mode === "full") group.verifier.push(toEntry(row));
+      if (mode === "full") group.verifier.push(entries?.[i] ?? toEntry(row), checks?.[i]);
       else group.verifier.pushLink(row as unknown as ChainLink, hashBytes);
       const leaf = leafHash(hashBytes);
       group.tree.pushLeafHash(leaf);
@@ -228,7 +247,35 @@ export async function monthPassOver(
       group.lastHash = entryHash;
     }
     onProgress?.(all.size);
+  };
+  const elsewhere = mode === "full" ? checker : undefined;
+  const waiting: Array<{ rows: Array<Record<string, unknown>>; entries: StoredEntry[]; checks: Promise<EntryCheck[]> }> = [];
+  const batches = source[Symbol.asyncIterator]();
+  // Awaited later, perhaps after something else failed: never an unhandled rejection meanwhile.
+  const settled = <T>(promise: Promise<T>) => (promise.catch(() => {}), promise);
+  let next = settled(batches.next());
+  try {
+    for (;;) {
+      const { value: rows, done } = await next;
+      if (done) break;
+      next = settled(batches.next());
+      if (!elsewhere) {
+        walk(rows);
+        continue;
+      }
+      const entries = rows.map(toEntry);
+      waiting.push({ rows, entries, checks: settled(elsewhere.check(entries)) });
+      if (waiting.length > elsewhere.depth) {
+        const oldest = waiting.shift()!;
+        walk(oldest.rows, oldest.entries, await oldest.checks);
+      }
+    }
+  } catch (error) {
+    // The source is left as its own end would leave it (a COPY stream read to its end, a cursor closed).
+    await batches.return?.(undefined).catch(() => {});
+    throw error;
   }
+  for (const batch of waiting) walk(batch.rows, batch.entries, await batch.checks);
   close();
   return { recordCount: all.size, checksum: Buffer.from(all.root()).toString("hex"), roots, failures };
 }
@@ -276,13 +323,14 @@ export type SealedMonthCheck =
 /**
  * Re-verifies a sealed month against its manifest: the manifest's signature, every entry, and the
  * roots and counts recomputed from the rows. Records the outcome on the manifest (verified or
- * tampered).
+ * tampered). `options.onProgress` is also given the manifest's record count, first before the pass.
  */
 export async function verifySealedMonth(
   sql: Queryable,
   bounds: MonthBounds,
   keyring: Keyring,
   publicKeyPem: string,
+  options: Omit<MonthPassOptions, "onProgress"> & { onProgress?: (n: number, total: number) => void } = {},
 ): Promise<SealedMonthCheck> {
   const sealed = await readManifest(sql, bounds.partitionName);
   if (!sealed) return { status: "not_sealed" };
@@ -291,7 +339,10 @@ export async function verifySealedMonth(
     from evident.retention_tombstones where partition_name = ${bounds.partitionName}`;
   if (tombstone) return { status: "dropped", dropped_at: tombstone.dropped_at, archive_sha256: tombstone.archive_sha256 };
   const { manifest, signature } = sealed;
-  const now = await monthPass(sql, bounds, keyring, "full");
+  const total = Number(manifest.record_count) || 0;
+  const onProgress = options.onProgress && ((n: number) => options.onProgress!(n, total));
+  onProgress?.(0);
+  const now = await monthPass(sql, bounds, keyring, "full", { checker: options.checker, onProgress });
   const entryFailures = now.failures;
   const problems = manifestProblems(manifest, signature, publicKeyPem, now);
   const valid = problems.length === 0;

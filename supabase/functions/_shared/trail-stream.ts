@@ -56,6 +56,31 @@ export function entriesCopyStatement(organizationId: string, range: EntryRange):
 }
 
 /**
+ * The COPY statement for every organisation's entries created in [from, to) (a month), in
+ * (organization_id, seq, created_at) order: the order a month's pass and its Merkle trees take.
+ */
+export function monthCopyStatement(from: string, to: string): string {
+  return `copy (select ${selectList} from public.audit_events e where e.created_at >= ${literalInstant(from)} and e.created_at < ${literalInstant(to)} ` +
+    `order by e.organization_id, e.seq, e.created_at) to stdout`;
+}
+
+/** Turns COPY text output into entries as it arrives (undefined: the end); a line a chunk cuts waits for the rest. */
+function rowReader(): (chunk: Uint8Array | undefined) => StoredEntry[] {
+  const decoder = new TextDecoder();
+  let carry = "";
+  return (chunk) => {
+    const lines = (carry + (chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode())).split("\n");
+    carry = chunk ? lines.pop()! : "";
+    return lines.filter((line) => line.length > 0).map(parseRow);
+  };
+}
+
+// If the whole output arrived before "data" was listened to, postgres.js paused the socket when the
+// stream's buffer filled and, the stream having ended, never asks for more: the connection would
+// hang on its next statement. Its read() only resumes the socket.
+const resumeSocket = (stream: unknown) => (stream as { _read(size: number): void })._read(0);
+
+/**
  * Hands the entries of the range, in order, to `handle` in batches as they arrive, and resolves
  * when the last was handled. `handle` runs synchronously as rows arrive, so the socket is read only
  * as fast as `handle` works, which keeps memory flat by itself. If `handle` throws, the rest of the stream is read and
@@ -68,29 +93,23 @@ export async function forEachEntries(
   handle: (entries: StoredEntry[]) => void,
 ): Promise<void> {
   const stream = await sql.unsafe(entriesCopyStatement(organizationId, range)).readable();
-  const decoder = new TextDecoder();
-  let carry = "";
+  const read = rowReader();
   let failure: unknown;
-  const take = (text: string, final: boolean) => {
+  const take = (chunk?: Uint8Array) => {
     if (failure !== undefined) return;
     try {
-      const lines = (carry + text).split("\n");
-      carry = final ? "" : lines.pop()!;
-      const entries = lines.filter((line) => line.length > 0).map(parseRow);
+      const entries = read(chunk);
       if (entries.length > 0) handle(entries);
     } catch (error) {
       failure = error;
     }
   };
   await new Promise<void>((resolve, reject) => {
-    stream.on("data", (chunk: Uint8Array) => take(decoder.decode(chunk, { stream: true }), false));
+    stream.on("data", (chunk: Uint8Array) => take(chunk));
     stream.once("error", reject);
     stream.once("end", () => {
-      // If the whole output arrived before "data" was listened to, postgres.js paused the socket
-      // when the stream's buffer filled and, the stream having ended, never asks for more: the
-      // connection would hang on its next statement. Its read() only resumes the socket.
-      (stream as unknown as { _read(size: number): void })._read(0);
-      take(decoder.decode(), true);
+      resumeSocket(stream);
+      take();
       if (failure !== undefined) reject(failure);
       else resolve();
     });
@@ -123,4 +142,70 @@ export function parseRow(line: string): StoredEntry {
     pii_tagged: f[18] === "t",
     personal_commitments: f[19] === copyNull ? null : JSON.parse(unescapeCopy(f[19])),
   });
+}
+
+/**
+ * The entries a COPY statement (entriesCopyStatement, monthCopyStatement) produces, in batches of
+ * `batchSize` or so, for a reader that awaits between batches (a month's pass hands them to worker
+ * threads): at most two batches wait, and the socket is read no faster than batches are taken, so
+ * memory stays flat. A reader that stops early leaves the rest to be read and dropped (the
+ * connection stays usable); a row that does not parse ends the batches with its error, after the
+ * ones before it, once the stream is read.
+ */
+export async function* entryBatches(sql: Queryable, statement: string, batchSize = 5000): AsyncGenerator<StoredEntry[]> {
+  const stream = await sql.unsafe(statement).readable();
+  const read = rowReader();
+  const ready: StoredEntry[][] = [];
+  let batch: StoredEntry[] = [];
+  let failure: unknown;
+  let ended = false;
+  let dropping = false;
+  let wake = () => {};
+  const take = (chunk?: Uint8Array) => {
+    if (!dropping && failure === undefined) {
+      try {
+        for (const entry of read(chunk)) batch.push(entry);
+      } catch (error) {
+        failure = error;
+      }
+      if (batch.length >= batchSize || (!chunk && batch.length > 0)) {
+        ready.push(batch);
+        batch = [];
+      }
+      if (ready.length >= 2) stream.pause();
+    }
+    wake();
+  };
+  stream.on("data", (chunk: Uint8Array) => take(chunk));
+  stream.once("error", (error) => {
+    failure ??= error;
+    ended = true;
+    wake();
+  });
+  stream.once("end", () => {
+    resumeSocket(stream);
+    take();
+    ended = true;
+    wake();
+  });
+  try {
+    for (;;) {
+      if (ready.length > 0) {
+        const next = ready.shift()!;
+        stream.resume();
+        yield next;
+      } else if (ended) {
+        if (failure !== undefined) throw failure;
+        return;
+      } else {
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    }
+  } finally {
+    if (!ended) {
+      dropping = true;
+      stream.resume();
+      await new Promise<void>((resolve) => (wake = () => ended && resolve()));
+    }
+  }
 }
