@@ -6,9 +6,9 @@ select set_config('evident.allow_audit_ddl', 'on', true);
 --
 -- Durations (the template's medians) need the event that opened the case: the notice a decision
 -- acts on, the complaint a complaint decision answers, the order or request a response gives effect
--- to. Each opening event names its case in its metadata; evident.dsa_case_opened gives that name,
--- and a partial index over the few event types that open cases finds the opener of each closing
--- event in one probe.
+-- to. Each opening event names its case in its metadata; evident.dsa_case_opened gives that name.
+-- A sealed month keeps its openings (transparency.sealed_dsa_openings, 20261207003010), and a
+-- partial index over the few event types that open cases finds them in the months not sealed yet.
 
 -- The case an event opens, or null: 'notice:<notice_id>', 'complaint:<complaint_id>',
 -- 'dispute:<dispute_id>', 'order:<order_id>', 'request:<request_id>'.
@@ -38,6 +38,30 @@ grant execute on function evident.dsa_case_opened(text, text, jsonb) to authenti
 create index audit_events_dsa_case_idx on public.audit_events
   (organization_id, evident.dsa_case_opened(event_type, action, metadata), "timestamp")
   where event_type in ('report_submitted', 'appeal_filed', 'ods_escalation', 'authority_order', 'authority_data_request');
+
+-- The openings of a sealed month's cases: where a later month's closing events find when their case
+-- was opened (and, for orders, what the order said), in one probe, whatever the trail's age.
+-- Written with the month's facts when its manifest is recorded (20261207003010); append-only.
+create table transparency.sealed_dsa_openings (
+  partition_name text not null references transparency.sealed_months (partition_name),
+  organization_id uuid not null,
+  case_ref text not null,
+  opened_at timestamptz not null,
+  recorded_at timestamptz not null,
+  -- What a closing event is counted under: the notice's trusted flag, the complaint's basis, the
+  -- order's type, Member State, category and sub-category.
+  details jsonb not null
+);
+comment on table transparency.sealed_dsa_openings is
+  'Per sealed month, the DSA cases its events open (notice:, complaint:, dispute:, order:, request:), when, and what closing events are counted under.';
+create index sealed_dsa_openings_case_idx on transparency.sealed_dsa_openings (organization_id, case_ref, opened_at);
+select evident.make_append_only('transparency.sealed_dsa_openings');
+alter table transparency.sealed_dsa_openings enable row level security;
+alter table transparency.sealed_dsa_openings force row level security;
+revoke all on transparency.sealed_dsa_openings from public, anon, authenticated, service_role;
+grant select on transparency.sealed_dsa_openings to evident_analyst, evident_writer;
+create policy sealed_dsa_openings_select_reader on transparency.sealed_dsa_openings
+  for select to evident_analyst, evident_writer using (true);
 
 -- One row per event the report counts, for events recorded (created_at) in [created_from,
 -- created_to) and, when given, of one organisation and with their own timestamp in [ts_from, ts_to).
@@ -81,20 +105,32 @@ as $$
       and a.event_type in ('authority_order', 'authority_data_request', 'report_submitted', 'decision_made',
                            'appeal_filed', 'appeal_decided', 'ods_escalation', 'repeat_offender_action')
   ),
+  -- Closing events look up their case's opening: first among the openings kept by sealed months
+  -- (transparency.sealed_dsa_openings, one probe whatever the trail's age), then in the months not
+  -- sealed yet (normally one or two partitions). Other events skip the lookup.
   linked as (
     select e.*, o.ts as opened_at, o.m as om
     from e
     left join lateral (
-      select s."timestamp" as ts, s.metadata as m
-      from public.audit_events s
-      where e.closes is not null
-        and s.organization_id = e.organization_id
-        and s.event_type in ('report_submitted', 'appeal_filed', 'ods_escalation', 'authority_order', 'authority_data_request')
-        and evident.dsa_case_opened(s.event_type, s.action, s.metadata) = e.closes
-        and s.created_at < created_to
-      order by s."timestamp"
+      select c.ts, c.m from (
+        select k.opened_at as ts, k.details as m
+        from transparency.sealed_dsa_openings k
+        where k.organization_id = e.organization_id and k.case_ref = e.closes and k.recorded_at < created_to
+        union all
+        select s."timestamp", s.metadata
+        from public.audit_events s
+        where s.organization_id = e.organization_id
+          and s.event_type in ('report_submitted', 'appeal_filed', 'ods_escalation', 'authority_order', 'authority_data_request')
+          and evident.dsa_case_opened(s.event_type, s.action, s.metadata) = e.closes
+          and s.created_at < created_to
+          and s.created_at >= (select coalesce(pg_catalog.min(l.month_start), created_to) from transparency.live_months() l)
+      ) c
+      order by c.ts
       limit 1
     ) o on true
+    where e.closes is not null
+    union all
+    select e.*, null, null from e where e.closes is null
   ),
   facts as (
     select l.organization_id, l.ts,

@@ -23,8 +23,9 @@ comment on table transparency.sealed_dsa_facts is
   'Per sealed month, organisation and day of the events'' own timestamp: the DSA harmonised report''s facts (transparency.dsa_event_facts), counted.';
 create index sealed_dsa_facts_organization_day_idx on transparency.sealed_dsa_facts (organization_id, day);
 
--- Computes and keeps one sealed month's facts. Called by the manifest trigger below (inside
--- evident.record_manifest, a definer function, so as the owner, who reads every organisation).
+-- Keeps one sealed month's case openings, then its facts (whose closing events find their
+-- openings among those kept). Called by the manifest trigger below (inside evident.record_manifest,
+-- a definer function, so as the owner, who reads every organisation).
 create function evident.record_dsa_facts(partition_name text, month_start timestamptz, month_end timestamptz)
 returns bigint
 language plpgsql
@@ -34,6 +35,17 @@ as $$
 declare
   kept bigint;
 begin
+  insert into transparency.sealed_dsa_openings (partition_name, organization_id, case_ref, opened_at, recorded_at, details)
+  select record_dsa_facts.partition_name, a.organization_id, evident.dsa_case_opened(a.event_type, a.action, a.metadata),
+    a."timestamp", a.created_at,
+    pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'is_trusted_flagger', a.metadata -> 'is_trusted_flagger', 'basis', a.metadata -> 'basis', 'order_type', a.metadata -> 'order_type',
+      'member_state', a.metadata -> 'member_state', 'category', a.metadata -> 'category', 'keyword', a.metadata -> 'keyword'))
+  from public.audit_events a
+  where a.created_at >= month_start and a.created_at < month_end
+    and a.event_type in ('report_submitted', 'appeal_filed', 'ods_escalation', 'authority_order', 'authority_data_request')
+    and evident.dsa_case_opened(a.event_type, a.action, a.metadata) is not null;
+
   insert into transparency.sealed_dsa_facts (partition_name, organization_id, day, kind, category, keyword, scope, dimension, seconds, events, items)
   select record_dsa_facts.partition_name, f.organization_id, f.day, f.kind, f.category, f.keyword, f.scope, f.dimension, f.seconds,
     pg_catalog.count(*), pg_catalog.sum(f.items)
@@ -65,13 +77,24 @@ create trigger _210_dsa_facts after insert on public.partition_manifests
 
 select evident.make_append_only('transparency.sealed_dsa_facts');
 
--- Months sealed before this migration whose rows are still here. (A month retention dropped
--- earlier has no facts: the report says so; docs/compliance-reports.md.)
-select evident.record_dsa_facts(m.partition_name,
-  (m.partition_start_date::text || ' 00:00:00+00')::timestamptz,
-  ((m.partition_start_date + interval '1 month')::date::text || ' 00:00:00+00')::timestamptz)
-from public.partition_manifests m
-where not exists (select 1 from evident.retention_tombstones t where t.partition_name = m.partition_name);
+-- Months sealed before this migration whose rows are still here, oldest first (a month's closing
+-- events find their openings among the months kept before it). A month retention dropped earlier
+-- has no facts: docs/compliance-reports.md says what the report shows for it.
+do $$
+declare
+  m record;
+begin
+  for m in
+    select p.partition_name, p.partition_start_date from public.partition_manifests p
+    where not exists (select 1 from evident.retention_tombstones t where t.partition_name = p.partition_name)
+    order by p.partition_start_date
+  loop
+    perform evident.record_dsa_facts(m.partition_name,
+      (m.partition_start_date::text || ' 00:00:00+00')::timestamptz,
+      ((m.partition_start_date + interval '1 month')::date::text || ' 00:00:00+00')::timestamptz);
+  end loop;
+end
+$$;
 
 -- Readers: the edge functions (which answer one organisation at a time, recording each read) and
 -- analysts. No API role reads these rows directly.

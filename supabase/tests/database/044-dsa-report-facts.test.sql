@@ -5,7 +5,7 @@
 begin;
 \ir _helpers.psql
 
-select plan(27);
+select plan(28);
 
 select tests.create_org('DSA org') as org \gset
 select tests.create_org('Other org') as other \gset
@@ -70,15 +70,18 @@ select is((select row(dimension, seconds)::text from may_facts where kind = 'com
 select is((select dimension from may_facts where kind = 'suspension'), 'manifestly_unfounded_notices', 'a suspension counts under its reason');
 select is((select count(*)::int from transparency.dsa_event_facts('2013-05-01 00:00Z', '2013-06-01 00:00Z', :'org', '2013-05-03 00:00Z', '2013-05-05 00:00Z')),
   3, 'facts filtered by the events'' own timestamp');
-select is((select row(dimension, seconds)::text from transparency.dsa_event_facts('2013-06-01 00:00Z', '2013-07-01 00:00Z', :'org') where kind = 'decision'),
-  '(notice_tf:?:no_action:?,)', 'a decision not to act is not timed, and its missing fields show as ?');
+
 
 -- Sealing May keeps its facts, summed by day and shape, for every organisation.
 select tests.seal_manifest('2013-05-01');
 select is((select sum(events)::int from transparency.sealed_dsa_facts where partition_name = 'audit_events_2013_05' and organization_id = :'org'), 10,
   'recording the manifest keeps the month''s facts');
+select is((select array_agg(case_ref order by case_ref) from transparency.sealed_dsa_openings where partition_name = 'audit_events_2013_05' and organization_id = :'org'),
+  array['complaint:c-1', 'notice:n-1', 'order:o-1', 'request:r-1'], '... and the cases it opens, where later months find them (June''s decision above)');
 select is((select count(*)::int from transparency.sealed_dsa_facts where partition_name = 'audit_events_2013_05' and organization_id = :'other'), 1,
   '... for every organisation in the month');
+select is((select row(dimension, seconds)::text from transparency.dsa_event_facts('2013-06-01 00:00Z', '2013-07-01 00:00Z', :'org') where kind = 'decision'),
+  '(notice_tf:?:no_action:?,)', 'June''s decision finds May''s trusted notice among the kept openings; not to act is not timed; missing fields show as ?');
 select throws_ok($$ update transparency.sealed_dsa_facts set events = 99 $$, 'EVW01', null, 'kept facts cannot be changed, even by the owner');
 select throws_ok($$ delete from transparency.sealed_dsa_facts $$, 'EVW01', null, '... nor deleted');
 
