@@ -9,7 +9,7 @@ import { noticesPart } from "../supabase/functions/_shared/dsa/template.ts";
 import { verifyTransparencyReport } from "../supabase/functions/_shared/dsa/verify.ts";
 import { ExportSigner } from "../supabase/functions/_shared/export-key.ts";
 import { monthBounds, sealMonth } from "../supabase/functions/_shared/seal.ts";
-import { createMember, createOrganization, createUser, keyring, userToken } from "./support/api.ts";
+import { callFunction, createMember, createOrganization, createUser, keyring, serviceToken, userToken } from "./support/api.ts";
 import { backfillMonth } from "./support/backfill.ts";
 import { evident } from "./support/cli.ts";
 import type { DsaEvent } from "./support/dsa.ts";
@@ -79,6 +79,18 @@ describe("evident transparency-report", () => {
     const fromGermany = orders.find((r) => r[3] === "TOTAL" && r[5] === "DE")!;
     expect(fromGermany.slice(6, 13)).toEqual(["1", "3", "", "6", "0", "", ""]);
     expect(orders.every((r) => r[1] === "Service" || r[1] === "Example")).toBe(true);
+    // Part 6: the automated account suspension on grounds of the terms and conditions.
+    const termsAndConditions = report.parts.find((p: { part: number }) => p.part === 6).rows as string[][];
+    const violence = termsAndConditions.find((r) => r[3] === "STATEMENT_CATEGORY_VIOLENCE")!;
+    expect(violence.slice(5, 7)).toEqual(["1", "1"]);
+    expect(violence[termsAndConditions[0].indexOf("Account restriction Suspension")]).toBe("1");
+    // Part 7: the complaint, reversed after 36 hours, under its basis too.
+    const complaints = report.parts.find((p: { part: number }) => p.part === 7).rows as string[][];
+    const value = (indicator: string, scope: string) => complaints.find((r) => r[4] === indicator && r[5] === scope)?.[6];
+    expect(value("Number of complaints submitted to the internal-complaints mechanism", "Decisions reversed")).toBe("1");
+    expect(value("Number of complaints submitted to the internal-complaints mechanism", "Median time")).toBe("36");
+    expect(value("Complaint regarding a decision to suspend or terminate an account ", "Total number")).toBe("1");
+    expect(value("Complaint regarding a decision to suspend or terminate an account ", "Median time")).toBe("36");
 
     expect(evident(["verify-report", out, "--public-key", publicKey]).stdout).toContain("VALID");
     report.totals.notices_received = 4;
@@ -179,5 +191,38 @@ describe("GET compliance-reports/report/transparency/{organization_id}", () => {
       expect(JSON.parse(response.text).error.message.length).toBeGreaterThan(10);
     }
     expect(await accessEvents()).toBe(before);
+  });
+});
+
+describe("recording the DSA fields (POST audit-events)", () => {
+  const append = (metadata: Record<string, unknown>, event_type = "decision_made") => callFunction("audit-events", {
+    token: serviceToken(),
+    body: { organization_id: org, events: [{ event_type, actor_id: "moderator-1", actor_type: "user", target_id: "content-9", target_type: "content", action: "decide", metadata }] },
+  });
+
+  it("accepts valid fields and refuses invalid ones with a 400 naming them, writing nothing", async () => {
+    const before = Number((await sql`select count(*) from public.audit_events where organization_id = ${org}`)[0].count);
+    expect((await append({ action: "content_removed", category: "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", keyword: "KEYWORD_PHISHING", decision_ground: "DECISION_GROUND_ILLEGAL_CONTENT", source_type: "SOURCE_VOLUNTARY", automated_decision: "AUTOMATED_DECISION_FULLY" })).status).toBe(201);
+    expect((await append({ order_id: "o-9", stage: "received", order_type: "provide_information", member_state: "GR", category: "STATEMENT_CATEGORY_NOT_SPECIFIED_ORDER" }, "authority_order")).status).toBe(201);
+    const refused: Array<[Record<string, unknown>, string, string]> = [
+      [{ action: "content_removed", category: "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", keyword: "KEYWORD_HATE_SPEECH" }, "decision_made", "metadata.keyword"],
+      [{ action: "content_removed", keyword: "KEYWORD_PHISHING" }, "decision_made", "metadata.keyword"],
+      [{ action: "content_removed", category: "STATEMENT_CATEGORY_OTHER_VIOLATION_TC", decision_ground: "DECISION_GROUND_ILLEGAL_CONTENT" }, "decision_made", "metadata.category"],
+      [{ action: "content_removed", automated_decision: "sometimes" }, "decision_made", "metadata.automated_decision"],
+      [{ order_id: "o-10", stage: "received", order_type: "act_against_illegal_content" }, "authority_order", "metadata.member_state"],
+      [{ order_id: "o-10", stage: "received", order_type: "act_against_illegal_content", member_state: "US" }, "authority_order", "metadata.member_state"],
+      [{ order_id: "o-10", stage: "effect_given", member_state: "DE" }, "authority_order", "metadata.member_state"],
+      [{ report_type: "illegal_content", is_trusted_flagger: false, items: 0 }, "report_submitted", "metadata.items"],
+      [{ report_type: "illegal_content", is_trusted_flagger: false, category: "STATEMENT_CATEGORY_NOT_SPECIFIED_ORDER" }, "report_submitted", "metadata.category"],
+      [{ outcome: "partially" }, "appeal_decided", "metadata.outcome"],
+      [{ stage: "decided" }, "ods_escalation", "metadata.outcome"],
+      [{ reason: "spam" }, "repeat_offender_action", "metadata.reason"],
+    ];
+    for (const [metadata, type, path] of refused) {
+      const response = await append(metadata, type);
+      expect(response.status, JSON.stringify(metadata)).toBe(400);
+      expect(JSON.stringify(response.body), JSON.stringify(metadata)).toContain(path.split(".").pop()!);
+    }
+    expect(Number((await sql`select count(*) from public.audit_events where organization_id = ${org}`)[0].count)).toBe(before + 2);
   });
 });
