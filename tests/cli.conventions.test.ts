@@ -46,11 +46,11 @@ const leaves = () => {
 };
 
 describe("--help and --version", () => {
-  it("knows the 12 commands and their subcommands", () => {
+  it("knows the 16 commands and their subcommands", () => {
     const names = commandPaths().map((p) => p.join(" "));
     expect(names).toEqual(expect.arrayContaining([
       "maintain", "verify", "checkpoint", "seal", "rehydrate", "retention check", "retention drop", "archive verify",
-      "verify-export", "keys generate", "keys show", "keys public-der", "keys record-rotation", "holds list", "holds apply",
+      "verify-export", "transparency-report", "verify-report", "keys generate", "keys show", "keys public-der", "keys record-rotation", "holds list", "holds apply",
       "holds release", "gdpr erase", "gdpr anonymise", "gdpr consent", "sor validate", "sor status", "sor submit", "sor retry",
       "sor replay", "completion",
     ]));

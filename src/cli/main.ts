@@ -158,6 +158,7 @@ export function buildProgram(run: (task: () => Promise<number>, name: string) =>
     .option("--final", "refuse (exit 1) unless every counted event lies in a sealed month and the period has ended")
     .option("--service <name>", "the service the report is for (the template's Service column)")
     .option("--provider <name>", "the provider's name (part 1)")
+    .addOption(new Option("--json", "with --out: print what was written (status, totals, months) as JSON on stdout"))
     .addHelpText("after", examples(
       "evident transparency-report --org $ORG --from 2026-01-01 --to 2026-06-30 --out report.json",
       "evident transparency-report --org $ORG --from 2026-01-01 --to 2026-12-31 --final --format csv --out report-2026/",

@@ -27,6 +27,7 @@ interface Values {
   final?: boolean;
   service?: string;
   provider?: string;
+  json?: boolean;
 }
 
 export async function transparencyReport(values: Values): Promise<number> {
@@ -69,7 +70,10 @@ export async function transparencyReport(values: Values): Promise<number> {
     const parts = report.parts.filter((p) => part === undefined || p.part === part);
     write(values.out, parts.map((p) => csvDocument(p.rows)).join("\r\n"));
   }
-  if (values.out) console.error(summary);
+  if (values.out && values.json) {
+    const { totals, status, sealed_months, unsealed_months, unsealed_events, signing_key_id } = report;
+    console.log(JSON.stringify({ out: values.out, format: values.format, status, totals, sealed_months, unsealed_months, unsealed_events, signing_key_id }, null, 2));
+  } else if (values.out) console.error(summary);
   return 0;
 }
 

@@ -4,20 +4,11 @@
 // the signed roots, and those roots' own signatures (docs/certified-export.md). No database, no
 // secret. Pass every public key the export and its anchors name (after a rotation, the old one too).
 // Exit 0: valid; 1: invalid, with every reason; 2: could not run (unreadable file, no key).
-import { readFileSync } from "node:fs";
+import { readOfflineInputs } from "../offline-inputs.ts";
 import { verifyCertifiedExport } from "../../../supabase/functions/_shared/certified-export/verify.ts";
 
 export async function verifyExport(values: { "public-key"?: string[]; json: boolean }, positionals: string[]): Promise<number> {
-  if (positionals.length !== 1) throw new Error("give exactly one export file: evident verify-export <export.json> --public-key <key.pem>");
-  const keyFiles = values["public-key"] ?? [];
-  if (keyFiles.length === 0) throw new Error("--public-key <key.pem> is required (GET /functions/v1/audit-keys serves it)");
-  const keys = keyFiles.map((file) => readFileSync(file, "utf8"));
-  let input: unknown;
-  try {
-    input = JSON.parse(readFileSync(positionals[0], "utf8"));
-  } catch (error) {
-    throw new Error(`${positionals[0]} is not a readable JSON file: ${(error as Error).message}`);
-  }
+  const { input, keys } = readOfflineInputs("verify-export", positionals, values["public-key"]);
   const result = verifyCertifiedExport(input, keys);
   if (values.json) console.log(JSON.stringify(result, null, 2));
   else if (result.valid) {

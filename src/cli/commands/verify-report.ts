@@ -3,19 +3,11 @@
 // each template part matches its signed CSV hash, and that each CSV file given is one of its parts,
 // unchanged. No database, no secret. Exit 0: valid; 1: invalid, with every reason; 2: could not run.
 import { readFileSync } from "node:fs";
+import { readOfflineInputs } from "../offline-inputs.ts";
 import { verifyTransparencyReport } from "../../../supabase/functions/_shared/dsa/verify.ts";
 
 export async function verifyReport(values: { "public-key"?: string[]; csv?: string[]; json: boolean }, positionals: string[]): Promise<number> {
-  if (positionals.length !== 1) throw new Error("give exactly one report file: evident verify-report <report.json> --public-key <key.pem>");
-  const keyFiles = values["public-key"] ?? [];
-  if (keyFiles.length === 0) throw new Error("--public-key <key.pem> is required (GET /functions/v1/audit-keys serves it)");
-  const keys = keyFiles.map((file) => readFileSync(file, "utf8"));
-  let input: unknown;
-  try {
-    input = JSON.parse(readFileSync(positionals[0], "utf8"));
-  } catch (error) {
-    throw new Error(`${positionals[0]} is not a readable JSON file: ${(error as Error).message}`);
-  }
+  const { input, keys } = readOfflineInputs("verify-report", positionals, values["public-key"]);
   const csv = Object.fromEntries((values.csv ?? []).map((file) => [file, readFileSync(file, "utf8")]));
   const result = verifyTransparencyReport(input, keys, csv);
   if (values.json) console.log(JSON.stringify(result, null, 2));
