@@ -36,6 +36,18 @@ describe("token lifetime over HTTP", () => {
     });
   }
 
+  it("refuses a token it accepted before once the token's exp has passed (verified tokens are remembered only until then)", async () => {
+    const exp = now() + 3;
+    const token = await new SignJWT({ role: "service_role" }).setProtectedHeader({ alg: "HS256" }).setExpirationTime(exp).sign(key());
+    const first = await appendAs(token, org, [sampleEvent()]);
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 50));
+    const before = await countEvents(sql, org);
+    const late = await appendAs(token, org, [sampleEvent()]);
+    expect(late.status, JSON.stringify(late.body)).toBe(401);
+    expect(await countEvents(sql, org)).toBe(before);
+  });
+
   it("accepts the stack's service-role key (it carries exp) and a user token with exp", async () => {
     for (const key of [testStack.serviceRoleKey, testStack.anonKey]) expect(decodeJwt(key).exp).toBeGreaterThan(now());
     const service = await appendAs(serviceToken(), org, [sampleEvent()]);

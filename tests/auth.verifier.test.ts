@@ -3,7 +3,7 @@
 // local stack exercises only the second over HTTP, so the first is tested here directly.
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
-import { authenticate, jwtVerifierFromEnv } from "../supabase/functions/_shared/auth.ts";
+import { authenticate, jwtVerifierFromEnv, rememberVerified } from "../supabase/functions/_shared/auth.ts";
 import { ApiError } from "../supabase/functions/_shared/errors.ts";
 import { localApiKeys } from "../scripts/stack/jwt.ts";
 
@@ -122,5 +122,63 @@ describe("token lifetime", () => {
       expect(claims.iss).toBe("supabase-demo");
     }
     expect(await authenticate(request(keys.serviceRoleKey), verify)).toEqual({ kind: "service", actorId: "service_role" });
+  });
+});
+
+describe("remembering verified tokens until their exp", () => {
+  const secret = "a-local-secret-of-at-least-32-characters!!";
+  const key = new TextEncoder().encode(secret);
+  const seconds = () => Math.floor(Date.now() / 1000);
+  const sign = (claims: Record<string, unknown>, exp: number) =>
+    new SignJWT(claims).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setExpirationTime(exp).sign(key);
+  const tamper = (token: string) => {
+    const [header, payload, signature] = token.split(".");
+    return [header, payload, `${signature[0] === "A" ? "B" : "A"}${signature.slice(1)}`].join(".");
+  };
+  const withSecret = () => {
+    process.env.EVIDENT_JWT_SECRET = secret;
+    delete process.env.SUPABASE_JWKS;
+    return jwtVerifierFromEnv();
+  };
+
+  it("still refuses a remembered token once it has expired, and an altered copy of it at once", async () => {
+    const verify = withSecret();
+    const token = await sign({ role: "service_role" }, seconds() + 2);
+    expect(await statusOf(authenticate(request(token), verify))).toBe("ok");
+    expect(await statusOf(authenticate(request(token), verify))).toBe("ok"); // from memory
+    expect(await statusOf(authenticate(request(tamper(token)), verify))).toBe(401);
+    const claims = decodeJwt(token);
+    const forged = [token.split(".")[0], Buffer.from(JSON.stringify({ ...claims, role: "authenticated", sub: crypto.randomUUID() })).toString("base64url"), token.split(".")[2]].join(".");
+    expect(await statusOf(authenticate(request(forged), verify))).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, (claims.exp! * 1000) - Date.now() + 50));
+    expect(await statusOf(authenticate(request(token), verify))).toBe(401);
+  });
+
+  it("verifies each token in full once, never serves one past its exp, remembers only what passed, and stays bounded", async () => {
+    let clock = 1_000_000_000_000;
+    const calls: string[] = [];
+    const verify = rememberVerified(async (token) => {
+      calls.push(token);
+      if (token.startsWith("bad")) throw new Error("signature verification failed");
+      return { role: "service_role", exp: Number(token.split(":")[1]) };
+    }, 2, () => clock);
+    const exp = clock / 1000 + 60;
+    await verify(`a:${exp}`);
+    await verify(`a:${exp}`);
+    expect(calls).toEqual([`a:${exp}`]);
+    await expect(verify("bad")).rejects.toThrow();
+    await expect(verify("bad")).rejects.toThrow();
+    expect(calls.filter((token) => token === "bad")).toHaveLength(2);
+    // The third token remembered pushes out the oldest.
+    await verify(`b:${exp}`);
+    await verify(`c:${exp}`);
+    await verify(`a:${exp}`);
+    expect(calls.filter((token) => token === `a:${exp}`)).toHaveLength(2);
+    // At exp the remembered answer is no longer used: the token is verified again (and jose refuses it).
+    clock = exp * 1000;
+    await verify(`c:${exp}`);
+    expect(calls.filter((token) => token === `c:${exp}`)).toHaveLength(2);
+    // The payload handed out cannot be changed by one caller for the next.
+    expect(Object.isFrozen(await verify(`c:${exp + 60}`))).toBe(true);
   });
 });

@@ -4,6 +4,8 @@
 //   lock the head and look up the idempotency keys (one round trip) → re-verify the head against
 //   the trail → number the new events → link, hash and sign them while they stream to the
 //   database → insert them and record their keys, sent with the COMMIT (append-write.ts).
+// Several callers' batches, of one organisation or several, can share one transaction
+// (appendBatches; append-group-commit.ts gathers them): each is decided as if it ran alone.
 // The database's chain trigger re-checks every link, so a bug here cannot fork the chain.
 import canonicalize from "canonicalize";
 import type { WriterTransaction } from "./db.ts";
@@ -34,6 +36,15 @@ export interface AppendedEvent {
   replayed: boolean;
 }
 
+/** One caller's events for one organisation. */
+export interface AppendBatch {
+  organizationId: string;
+  events: EventInput[];
+}
+
+/** What one batch came to: its events, or the refusal it gets, exactly as if it had run alone. */
+export type AppendOutcome = { events: AppendedEvent[] } | { refused: unknown };
+
 interface Head {
   seq: number;
   entryHash: string | null;
@@ -44,37 +55,129 @@ interface Head {
   headEntry: Record<string, unknown> | null;
 }
 
+/** An idempotency key already used: in the trail, or by a batch before in the same transaction. */
+interface UsedKey {
+  requestHash: string;
+  /** Complete once its entry is sealed. */
+  result: AppendedEvent;
+}
+
+/** One organisation's chain during a transaction: its locked head and what the batches add to it. */
+interface Chain {
+  organizationId: string;
+  head: Head;
+  /** Set when the head disagrees with the trail: every batch of the organisation is refused. */
+  headRefusal?: ApiError;
+  /** The last seq numbered so far. */
+  seq: number;
+  usedKeys: Map<string, UsedKey>;
+  unsealed: UnsealedEntry[];
+}
+
+interface UnsealedEntry {
+  fields: EntryFields;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+  /** Filled in with the hash and signature once sealed. */
+  result: AppendedEvent;
+}
+
+/** A batch that will be written: its results in event order, replays pointing at what they replay. */
+interface PlannedBatch {
+  results: Array<AppendedEvent | { replayOf: AppendedEvent }>;
+  unsealed: UnsealedEntry[];
+  personalRows: PersonalRow[];
+  usedKeys: Array<[string, UsedKey]>;
+}
+
+/** Appends one batch; throws what refuses it. */
 export async function appendEvents(
   tx: WriterTransaction,
   organizationId: string,
   events: EventInput[],
   keyring: Keyring,
 ): Promise<AppendedEvent[]> {
-  // What a replay must match: only events that name an idempotency key have one.
-  const requestHashes = events.map((event) => event.idempotency_key === undefined ? "" : sha256Hex(canonicalize(event) ?? ""));
-  // The replay lookup travels with the head lock in one round trip. It runs after the lock is
-  // granted (a connection runs its statements in order), so it sees every key committed before.
-  const lookups = Promise.all([
-    lockHead(tx, organizationId),
-    findReplays(tx, organizationId, events, requestHashes),
-  ]);
-  prepareStaging(tx, events.length);
-  const [head, replays] = await lookups;
-  verifyHead(organizationId, head, keyring);
+  const [outcome] = await appendBatches(tx, [{ organizationId, events }], keyring);
+  if ("refused" in outcome) throw outcome.refused;
+  return outcome.events;
+}
 
-  const results: AppendedEvent[] = [];
-  const unsealed: UnsealedEntry[] = [];
+/**
+ * Appends several batches in one transaction, in the order given: each organisation's head is
+ * locked once, every batch is decided on its own (a refused one writes nothing and changes nothing
+ * for the others, and a batch after another with the same idempotency key replays it or is refused
+ * with 409, as if they had run one after the other), and the accepted events of all of them go in
+ * the same statements. A failure of those statements fails the whole transaction; the caller then
+ * decides what to retry (append-group-commit.ts runs each batch alone).
+ */
+export async function appendBatches(tx: WriterTransaction, batches: AppendBatch[], keyring: Keyring): Promise<AppendOutcome[]> {
+  // What a replay must match: only events that name an idempotency key have one.
+  const requestHashes = batches.map(({ events }) =>
+    events.map((event) => event.idempotency_key === undefined ? "" : sha256Hex(canonicalize(event) ?? ""))
+  );
+  // Heads are locked in a fixed order (by organisation id), so two transactions that lock several
+  // cannot deadlock. The replay lookup travels with the locks in one round trip and runs after
+  // every lock is granted (a connection runs its statements in order), so it sees every key
+  // committed before.
+  const organizations = [...new Set(batches.map(({ organizationId }) => organizationId.toLowerCase()))].sort();
+  const lookups = Promise.all([lockHeads(tx, organizations), findUsedKeys(tx, batches)]);
+  prepareStaging(tx, batches.reduce((sum, { events }) => sum + events.length, 0));
+  const [heads, used] = await lookups;
+
+  const chains = new Map<string, Chain>(organizations.map((organizationId, i) => {
+    const head = heads[i];
+    return [organizationId, { organizationId, head, headRefusal: headRefusal(organizationId, head, keyring), seq: head.seq, usedKeys: new Map(), unsealed: [] }];
+  }));
+  for (const row of used) chains.get(row.organization_id)!.usedKeys.set(row.idempotency_key, { requestHash: row.request_hash, result: row.result });
+
   const personalRows: PersonalRow[] = [];
+  const plans = batches.map((batch, index): PlannedBatch | { refused: unknown } => {
+    const chain = chains.get(batch.organizationId.toLowerCase())!;
+    try {
+      const plan = planBatch(chain, batch, requestHashes[index], keyring);
+      // Accepted: its events and keys count for the batches after it.
+      chain.seq += plan.unsealed.length;
+      chain.unsealed.push(...plan.unsealed);
+      for (const [key, usedKey] of plan.usedKeys) chain.usedKeys.set(key, usedKey);
+      personalRows.push(...plan.personalRows);
+      return plan;
+    } catch (refusal) {
+      return { refused: refusal };
+    }
+  });
+
+  const count = [...chains.values()].reduce((sum, chain) => sum + chain.unsealed.length, 0);
+  if (count > 0) await writeEntries(tx, sealChains([...chains.values()], keyring), count);
+  await insertPersonalRows(tx, personalRows);
+  return plans.map((plan) =>
+    "refused" in plan ? plan : { events: plan.results.map((result) => "replayOf" in result ? { ...result.replayOf, replayed: true } : result) }
+  );
+}
+
+/**
+ * Numbers one batch's new events after what the chain holds so far, or throws what refuses it.
+ * Everything that can refuse a batch is decided here, before anything is written, and nothing of
+ * the chain is changed: the caller adds an accepted batch to it.
+ */
+function planBatch(chain: Chain, { organizationId, events }: AppendBatch, requestHashes: string[], keyring: Keyring): PlannedBatch {
+  for (const [index, event] of events.entries()) {
+    const used = event.idempotency_key === undefined ? undefined : chain.usedKeys.get(event.idempotency_key);
+    if (used && used.requestHash !== requestHashes[index]) {
+      throw new ApiError(409, "conflict", `idempotency_key ${JSON.stringify(event.idempotency_key)} was already used for a different event`);
+    }
+  }
+  if (chain.headRefusal) throw chain.headRefusal;
+  const { head } = chain;
+  const plan: PlannedBatch = { results: [], unsealed: [], personalRows: [], usedKeys: [] };
   // Read only when an event carries personal data: without the key such an event cannot be written.
   const commitmentKey = events.some((event) => event.personal_data !== undefined) ? commitmentKeyFromEnv() : undefined;
-  let seq = head.seq;
+  let seq = chain.seq;
   const nowMicros = epochMicros(head.now);
 
-  // Everything that can refuse the request is decided before the first row is written.
   events.forEach((event, index) => {
-    const replay = event.idempotency_key === undefined ? undefined : replays.get(event.idempotency_key);
-    if (replay) {
-      results.push({ ...replay, replayed: true });
+    const used = event.idempotency_key === undefined ? undefined : chain.usedKeys.get(event.idempotency_key);
+    if (used) {
+      plan.results.push({ replayOf: used.result });
       return;
     }
     const timestamp = event.timestamp ?? head.now;
@@ -112,29 +215,20 @@ export async function appendEvents(
       // Canonical form v2: the values go to the erasable store, their commitments into the payload.
       const personal = commitPersonalData(commitmentKey!, fields, event.personal_data);
       fields.personal_commitments = personal.commitments;
-      personalRows.push(...personal.rows);
+      plan.personalRows.push(...personal.rows);
     }
     const result: AppendedEvent = { id: fields.id, seq, entry_hash: "", signature: "", key_id: fields.key_id, created_at: head.now, replayed: false };
-    results.push(result);
-    unsealed.push({
-      fields,
-      idempotencyKey: event.idempotency_key ?? null,
-      requestHash: event.idempotency_key === undefined ? null : requestHashes[index],
-      result,
-    });
+    plan.results.push(result);
+    const requestHash = event.idempotency_key === undefined ? null : requestHashes[index];
+    plan.unsealed.push({ fields, idempotencyKey: event.idempotency_key ?? null, requestHash, result });
+    if (event.idempotency_key !== undefined) plan.usedKeys.push([event.idempotency_key, { requestHash: requestHashes[index], result }]);
   });
-
-  if (unsealed.length > 0) await writeEntries(tx, sealInOrder(unsealed, head.entryHash, keyring), unsealed.length);
-  await insertPersonalRows(tx, personalRows);
-  return results;
+  return plan;
 }
 
-interface UnsealedEntry {
-  fields: EntryFields;
-  idempotencyKey: string | null;
-  requestHash: string | null;
-  /** Filled in with the hash and signature once sealed. */
-  result: AppendedEvent;
+/** Every chain's new entries, sealed in order, each chain continuing from its head. */
+function* sealChains(chains: Chain[], keyring: Keyring): Generator<StagedEntry> {
+  for (const chain of chains) yield* sealInOrder(chain.unsealed, chain.head.entryHash, keyring);
 }
 
 /** The entries sealed one after another, each linked to the hash of the one before. */
@@ -150,10 +244,16 @@ function* sealInOrder(entries: UnsealedEntry[], headHash: string | null, keyring
   }
 }
 
-async function lockHead(tx: WriterTransaction, organizationId: string): Promise<Head> {
-  // execute(): dispatched now, in call order, ahead of the statements issued after it.
-  const [row] = await tx`select * from evident.begin_append(${organizationId}::uuid)`.execute();
-  return {
+/** Locks the organisations' heads, in the order given, in one statement; their heads in that order. */
+async function lockHeads(tx: WriterTransaction, organizations: string[]): Promise<Head[]> {
+  // execute(): dispatched now, in call order, ahead of the statements issued after it. The lateral
+  // call runs once per organisation, in the array's order.
+  const rows = await tx`
+    select h.*
+    from unnest(${organizations}::uuid[]) with ordinality as o(organization_id, n)
+    cross join lateral evident.begin_append(o.organization_id) h
+    order by o.n`.execute();
+  return rows.map((row) => ({
     seq: Number(row.head_seq),
     entryHash: row.head_hash,
     headCreatedAt: row.head_created_at,
@@ -161,57 +261,64 @@ async function lockHead(tx: WriterTransaction, organizationId: string): Promise<
     now: row.created_at,
     trailBeyondHead: row.trail_beyond_head,
     headEntry: row.head_entry,
-  };
+  }));
 }
 
 /**
  * The persisted head must be the trail's last entry, intact. Anything else means the head or the
  * trail was changed outside this path: refuse to extend a chain we cannot vouch for.
  */
-function verifyHead(organizationId: string, head: Head, keyring: Keyring) {
-  const refuse = (why: string): never => {
-    throw new ApiError(409, "chain_conflict", `the persisted chain head of organization ${organizationId} disagrees with its trail: ${why}; appends are refused until an operator investigates`);
-  };
-  if (head.trailBeyondHead) refuse(`entries exist after head seq ${head.seq}`);
-  if (head.seq === 0) return;
-  if (!head.headEntry) refuse(`no entry with seq ${head.seq} at ${head.headCreatedAt}`);
-  const entry = toEntry(head.headEntry!);
-  if (entry.entry_hash !== head.entryHash) refuse(`entry ${head.seq} has hash ${entry.entry_hash}, the head records ${head.entryHash}`);
+function headRefusal(organizationId: string, head: Head, keyring: Keyring): ApiError | undefined {
+  const refusal = (why: string) =>
+    new ApiError(409, "chain_conflict", `the persisted chain head of organization ${organizationId} disagrees with its trail: ${why}; appends are refused until an operator investigates`);
+  if (head.trailBeyondHead) return refusal(`entries exist after head seq ${head.seq}`);
+  if (head.seq === 0) return undefined;
+  if (!head.headEntry) return refusal(`no entry with seq ${head.seq} at ${head.headCreatedAt}`);
+  const entry = toEntry(head.headEntry);
+  if (entry.entry_hash !== head.entryHash) return refusal(`entry ${head.seq} has hash ${entry.entry_hash}, the head records ${head.entryHash}`);
   const check = checkEntry(entry, keyring);
   if (!check.hash_valid || !check.signature_valid) {
-    refuse(`entry ${head.seq} fails verification (${check.error ?? (check.hash_valid ? "bad signature" : "hash mismatch")})`);
+    return refusal(`entry ${head.seq} fails verification (${check.error ?? (check.hash_valid ? "bad signature" : "hash mismatch")})`);
   }
+  return undefined;
 }
 
-async function findReplays(
+/** The batches' idempotency keys that the trail already holds, with what each wrote. */
+async function findUsedKeys(
   tx: WriterTransaction,
-  organizationId: string,
-  events: EventInput[],
-  requestHashes: string[],
-): Promise<Map<string, Omit<AppendedEvent, "replayed">>> {
-  const wanted = events.flatMap((event) => event.idempotency_key === undefined ? [] : [event.idempotency_key]);
-  const replays = new Map<string, Omit<AppendedEvent, "replayed">>();
-  if (wanted.length === 0) return replays;
-  const rows = await tx`
-    select k.idempotency_key, k.request_hash, e.id, e.seq, e.entry_hash, e.signature, e.key_id, e.created_at
-    from evident.idempotency_keys k
-    join evident.audit_entries e
-      on e.organization_id = k.organization_id and e.seq = k.seq and e.created_at_instant = k.created_at
-    where k.organization_id = ${organizationId}::uuid and k.idempotency_key = any(${wanted}::text[])`.execute();
-  const hashByKey = new Map(events.map((event, index) => [event.idempotency_key, requestHashes[index]]));
-  for (const row of rows) {
-    if (row.request_hash !== hashByKey.get(row.idempotency_key)) {
-      throw new ApiError(409, "conflict", `idempotency_key ${JSON.stringify(row.idempotency_key)} was already used for a different event`);
+  batches: AppendBatch[],
+): Promise<Array<{ organization_id: string; idempotency_key: string; request_hash: string; result: AppendedEvent }>> {
+  const organizations: string[] = [];
+  const keys: string[] = [];
+  const asked = new Set<string>();
+  for (const { organizationId, events } of batches) {
+    for (const { idempotency_key: key } of events) {
+      // Two batches of a group may name the same key: asked once.
+      if (key === undefined || asked.has(`${organizationId} ${key}`)) continue;
+      asked.add(`${organizationId} ${key}`);
+      organizations.push(organizationId);
+      keys.push(key);
     }
-    replays.set(row.idempotency_key, {
+  }
+  if (keys.length === 0) return [];
+  const rows = await tx`
+    select k.organization_id, k.idempotency_key, k.request_hash, e.id, e.seq, e.entry_hash, e.signature, e.key_id, e.created_at
+    from unnest(${organizations}::uuid[], ${keys}::text[]) as w(organization_id, idempotency_key)
+    join evident.idempotency_keys k on k.organization_id = w.organization_id and k.idempotency_key = w.idempotency_key
+    join evident.audit_entries e
+      on e.organization_id = k.organization_id and e.seq = k.seq and e.created_at_instant = k.created_at`.execute();
+  return rows.map((row) => ({
+    organization_id: row.organization_id,
+    idempotency_key: row.idempotency_key,
+    request_hash: row.request_hash,
+    result: {
       id: row.id,
       seq: Number(row.seq),
       entry_hash: row.entry_hash,
       signature: row.signature,
       key_id: row.key_id,
       created_at: row.created_at,
-    });
-  }
-  return replays;
+      replayed: false,
+    },
+  }));
 }
-

@@ -40,11 +40,38 @@ export function jwtVerifierFromEnv(): Verify {
       throw new ConfigurationError("SUPABASE_JWKS is not a JSON Web Key Set");
     }
   }
-  return async (token) => {
+  return rememberVerified(async (token) => {
     const { alg } = decodeProtectedHeader(token);
     if (alg === "HS256" && secretKey) return (await jwtVerify(token, secretKey, { algorithms: ["HS256"], ...lifetime })).payload;
     if (alg !== "HS256" && alg !== "none" && jwks) return (await jwtVerify(token, jwks, lifetime)).payload;
     throw new Error(`tokens signed with ${alg} are not accepted here`);
+  });
+}
+
+/** Tokens a verifier remembers at most (a few hundred kilobytes). */
+export const verifiedTokenCapacity = 1024;
+
+/**
+ * The verifier, remembering each token it accepted until the token's `exp`: a backend sends the
+ * same service-role key or user session with every request, and checking its signature again
+ * (about 75 µs for HS256) is most of what authenticating costs. Keyed by the whole token, so a token
+ * altered in any byte is a different key and is verified in full; only a token that passed full
+ * verification is remembered, never past its `exp` (checked on every use, as jose checks it), and
+ * at most `capacity` of them, the oldest forgotten first. What is refused is never remembered.
+ */
+export function rememberVerified(verify: Verify, capacity = verifiedTokenCapacity, now = () => Date.now()): Verify {
+  const verified = new Map<string, { payload: JWTPayload; expiresAt: number }>();
+  return async (token) => {
+    const known = verified.get(token);
+    if (known && now() < known.expiresAt) return known.payload;
+    verified.delete(token);
+    const payload = Object.freeze(await verify(token));
+    // jose refuses a token once the current second reaches exp.
+    if (typeof payload.exp === "number") {
+      if (verified.size >= capacity) verified.delete(verified.keys().next().value!);
+      verified.set(token, { payload, expiresAt: payload.exp * 1000 });
+    }
+    return payload;
   };
 }
 

@@ -2,6 +2,7 @@
 // transaction pooler (port 6543) prepared statements must be off.
 import postgres from "postgres";
 import { readEnv, requireEnv } from "./env.ts";
+import { isDatabaseUnavailable } from "./errors.ts";
 import { socketWithoutDelay } from "./pg-socket.ts";
 
 export type Sql = postgres.Sql;
@@ -80,11 +81,13 @@ export async function asWriter<T>(sql: Sql, work: (tx: WriterTransaction) => Pro
   } catch (error) {
     await opened.catch(() => {});
     const settled = await Promise.allSettled(beforeCommit.get(connection) ?? []);
-    await connection`rollback`.catch(() => {});
     // A statement that failed unawaited is the cause; what failed after it only saw the aborted
     // transaction (25P02).
-    const cause = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
-    throw cause ? cause.reason : error;
+    const cause = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected")?.reason ?? error;
+    // On a lost connection PostgreSQL has rolled back already, and postgres.js would hold a
+    // ROLLBACK issued on the dead reserved connection forever (seen when the database was killed).
+    if (!isDatabaseUnavailable(cause)) await connection`rollback`.catch(() => {});
+    throw cause;
   } finally {
     beforeCommit.delete(connection);
     connection.release();

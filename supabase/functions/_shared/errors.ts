@@ -96,10 +96,20 @@ const unavailableCodes = new Set([
 // (22023, invalid_parameter_value, is what the migrations' own argument checks raise.)
 export const refusedValueCodes = new Set(["23514", "22P02", "22P05", "22001", "22003", "22007", "22008", "22021", "22023"]);
 
+/**
+ * Whether the error says the database could not be reached or dropped the connection: a transaction
+ * under way on it is gone (PostgreSQL rolls it back), and whether a COMMIT sent on it took effect
+ * is unknown.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (unavailableCodes.has(code) || code.startsWith("08"));
+}
+
 /** Turns a database error carrying one of our SQLSTATEs into the API error it stands for. */
 export function fromDatabaseError(error: unknown): ApiError | undefined {
   const code = (error as { code?: string } | null)?.code;
-  if (code && (unavailableCodes.has(code) || code.startsWith("08"))) {
+  if (isDatabaseUnavailable(error)) {
     return new ApiError(503, "unavailable", "the database is unavailable; nothing was written, retry later");
   }
   if (code && refusedValueCodes.has(code)) {

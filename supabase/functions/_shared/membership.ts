@@ -31,13 +31,36 @@ export async function requireOrganizationRole(
     left join public.organization_members m
       on m.organization_id = o.id and m.user_id = ${caller.kind === "user" ? caller.userId : null}::uuid
     where o.id = ${organizationId}::uuid`;
-  if (caller.kind === "service") {
-    if (!row) throw new ApiError(404, "not_found", `organization ${organizationId} does not exist`);
-    return;
-  }
+  const refusal = roleRefusal(caller, organizationId, allowed, row);
+  if (refusal) throw refusal;
+}
+
+/**
+ * requireOrganizationRole for several callers and organisations at once, in one query (group
+ * commit, append-group-commit.ts): for each check, its refusal, or undefined when it may act.
+ */
+export async function organizationRoleRefusals(
+  tx: WriterTransaction,
+  checks: Array<{ caller: Caller; organizationId: string }>,
+  allowed: MemberRole[],
+): Promise<Array<ApiError | undefined>> {
+  const rows = await tx`
+    select c.n, o.id, m.role
+    from unnest(${checks.map(({ organizationId }) => organizationId)}::uuid[],
+                ${checks.map(({ caller }) => caller.kind === "user" ? caller.userId : null)}::uuid[]) with ordinality as c(organization_id, user_id, n)
+    join public.organizations o on o.id = c.organization_id
+    left join public.organization_members m on m.organization_id = o.id and m.user_id = c.user_id`;
+  const rowByCheck = new Map(rows.map((row) => [Number(row.n) - 1, row]));
+  return checks.map(({ caller, organizationId }, i) => roleRefusal(caller, organizationId, allowed, rowByCheck.get(i)));
+}
+
+/** The refusal a caller gets, given the organisation's row with the caller's role (none: it does not exist). */
+function roleRefusal(caller: Caller, organizationId: string, allowed: MemberRole[], row: { role?: MemberRole | null } | undefined): ApiError | undefined {
+  if (caller.kind === "service") return row ? undefined : new ApiError(404, "not_found", `organization ${organizationId} does not exist`);
   if (!row?.role || !allowed.includes(row.role)) {
-    throw new ApiError(403, "forbidden", `this requires the ${allowed.join(" or ")} role in organization ${organizationId}`);
+    return new ApiError(403, "forbidden", `this requires the ${allowed.join(" or ")} role in organization ${organizationId}`);
   }
+  return undefined;
 }
 
 /** Resources named by id in a path or query, each with its organisation. */

@@ -1,32 +1,28 @@
-import { appendEvents } from "../_shared/append.ts";
+import type { AppendGroupCommit } from "../_shared/append-group-commit.ts";
 import { readTrailAudited } from "../_shared/audited-read.ts";
 import type { Caller } from "../_shared/auth.ts";
 import { asWriter, type Sql } from "../_shared/db.ts";
 import { ApiError } from "../_shared/errors.ts";
 import { json, readJsonBody } from "../_shared/http.ts";
 import type { Keyring } from "../_shared/keyring.ts";
-import { readerRoles, requireOrganizationRole, writerRoles } from "../_shared/membership.ts";
+import { readerRoles, requireOrganizationRole } from "../_shared/membership.ts";
 import { appendRequest, readQuery } from "../_shared/schemas/events.ts";
 import { parseInput as parse, queryParameters } from "../_shared/schemas/parse.ts";
-import { enqueueDecisionStatements } from "../_shared/sor/outbox.ts";
 
 export interface Context {
   sql: Sql;
   keyring: Keyring;
   caller: Caller;
+  /** Where appends go: into the next group transaction, or alone (append-group-commit.ts). */
+  appends: AppendGroupCommit;
 }
 
 /** 1000 events with their metadata fit comfortably; anything larger is refused unread. */
 export const maxBodyBytes = 8 * 1024 * 1024;
 
-export async function appendHandler(request: Request, { sql, keyring, caller }: Context): Promise<Response> {
+export async function appendHandler(request: Request, { caller, appends }: Context): Promise<Response> {
   const body = parse(appendRequest, await readJsonBody(request, maxBodyBytes), "request body");
-  const events = await asWriter(sql, async (tx) => {
-    await requireOrganizationRole(tx, caller, body.organization_id, writerRoles);
-    const appended = await appendEvents(tx, body.organization_id, body.events, keyring);
-    await enqueueDecisionStatements(tx, body.organization_id, body.events, appended);
-    return appended;
-  });
+  const events = await appends.append({ caller, organizationId: body.organization_id, events: body.events });
   const wroteAny = events.some((event) => !event.replayed);
   return json(wroteAny ? 201 : 200, { organization_id: body.organization_id, events });
 }

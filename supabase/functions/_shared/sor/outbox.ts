@@ -120,6 +120,11 @@ export async function findStatement(sql: Sql, id: string): Promise<OutboxRow | u
   });
 }
 
+/** Whether appending the event queues a Statement of Reasons (enqueueDecisionStatements). */
+export function queuesStatement(event: { event_type: string; metadata: Record<string, unknown> }): boolean {
+  return event.event_type === "decision_made" && event.metadata.statement_of_reasons !== undefined;
+}
+
 /**
  * The opt-in from the append path: each newly written decision_made event whose metadata holds a
  * `statement_of_reasons` queues it, in the append's own transaction (a replayed event queues
@@ -132,9 +137,8 @@ export async function enqueueDecisionStatements(
   appended: Array<{ id: string; seq: number; replayed: boolean }>,
 ): Promise<void> {
   for (const [index, event] of events.entries()) {
-    const statement = event.metadata.statement_of_reasons;
-    if (event.event_type !== "decision_made" || statement === undefined || appended[index].replayed) continue;
-    await enqueueStatement(tx, organizationId, statement, { id: appended[index].id, seq: appended[index].seq },
+    if (!queuesStatement(event) || appended[index].replayed) continue;
+    await enqueueStatement(tx, organizationId, event.metadata.statement_of_reasons, { id: appended[index].id, seq: appended[index].seq },
       `events[${index}].metadata.statement_of_reasons`);
   }
 }
