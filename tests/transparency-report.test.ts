@@ -226,3 +226,32 @@ describe("recording the DSA fields (POST audit-events)", () => {
     expect(Number((await sql`select count(*) from public.audit_events where organization_id = ${org}`)[0].count)).toBe(before + 2);
   });
 });
+
+describe("orders to provide information recorded through authority-requests", () => {
+  it("count in the report under the Member State and category the request names; a bad one is refused", async () => {
+    const [{ today }] = await sql`select (now() at time zone 'UTC')::date::text as today`;
+    const request = (extra: Record<string, unknown>) => callFunction("authority-requests", {
+      token: serviceToken(),
+      body: {
+        organization_id: org, authority: "Arcom", legal_basis: "DSA Art. 10", response_deadline: "2099-01-01T00:00:00Z",
+        scope: { start: "2014-01-01T00:00:00Z", end: "2014-02-01T00:00:00Z" }, ...extra,
+      },
+    });
+    const provideInformation = () => {
+      const run = evident(["transparency-report", "--org", org, "--from", today, "--to", today], env());
+      expect(run.code, run.stderr).toBe(0);
+      return JSON.parse(run.stdout);
+    };
+    const before = provideInformation().totals.authority_orders_to_provide_information;
+    expect((await request({ member_state: "FR", category: "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", keyword: "KEYWORD_PHISHING" })).status).toBe(201);
+    expect((await request({ member_state: "XX" })).status).toBe(400);
+    expect((await request({ category: "STATEMENT_CATEGORY_VIOLENCE", keyword: "KEYWORD_PHISHING" })).status).toBe(400);
+
+    const report = provideInformation();
+    expect(report.totals.authority_orders_to_provide_information).toBe(before + 1);
+    const orders = report.parts.find((p: { part: number }) => p.part === 3).rows as string[][];
+    const column = orders[0].indexOf("Number of orders to provide information");
+    expect(orders.find((r) => r[3] === "KEYWORD_PHISHING" && r[5] === "FR")?.[column]).toBe("1");
+    expect(orders.find((r) => r[3] === "TOTAL" && r[5] === "TOTAL")?.[column]).toBe(String(before + 1));
+  });
+});

@@ -125,12 +125,11 @@ as $$
           and s.created_at < created_to
           and s.created_at >= (select coalesce(pg_catalog.min(l.month_start), created_to) from transparency.live_months() l)
       ) c
+      -- Checked before either branch runs: events that close no case skip the lookup.
+      where e.closes is not null
       order by c.ts
       limit 1
     ) o on true
-    where e.closes is not null
-    union all
-    select e.*, null, null from e where e.closes is null
   ),
   facts as (
     select l.organization_id, l.ts,

@@ -45,6 +45,9 @@ export async function createHandler(request: Request, { sql, keyring, caller }: 
       legal_basis: row.legal_basis,
       reference: row.reference,
       scope: { start: row.scope_start, end: row.scope_end, event_types: row.event_types, target_ids: row.target_ids },
+      ...(body.member_state === undefined ? {} : { member_state: body.member_state }),
+      ...(body.category === undefined ? {} : { category: body.category }),
+      ...(body.keyword === undefined ? {} : { keyword: body.keyword }),
     }, keyring);
     return { request: row, event };
   });

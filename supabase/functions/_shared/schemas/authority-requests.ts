@@ -1,5 +1,7 @@
 // Input of the authority-requests function (docs/certified-export.md).
 import { z } from "zod";
+import { categoryFields, checkKeyword, memberState } from "../dsa/vocabulary.ts";
+import { ordersCategories } from "../dsa/template.ts";
 import { epochMicros } from "../time.ts";
 import { text, timestamp, uuid } from "./values.ts";
 
@@ -19,7 +21,13 @@ export const createAuthorityRequest = z.strictObject({
     target_ids: z.array(text(1, 256)).min(1).max(1000).optional(),
   }).refine((s) => epochMicros(s.start) < epochMicros(s.end), { message: "start must be before end", path: ["end"] }),
   response_deadline: timestamp,
-});
+  /**
+   * For the DSA transparency report (an order to provide information, Art. 10): the issuing Member
+   * State and the category of illegal content the order cites (docs/event-types.md#dsa-transparency-fields).
+   */
+  member_state: memberState.optional(),
+  ...categoryFields(ordersCategories),
+}).superRefine(checkKeyword);
 export type CreateAuthorityRequest = z.infer<typeof createAuthorityRequest>;
 
 export const listAuthorityRequests = z.strictObject({
