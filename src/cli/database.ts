@@ -1,8 +1,12 @@
 import postgres from "postgres";
 
-/** The database the CLI works on: DB_URL (the name `npm run status` prints) or DATABASE_URL. */
-export function cliDatabase(): postgres.Sql {
-  return postgres(cliDatabaseUrl(), { max: 1, onnotice: () => {}, connect_timeout: 10 });
+/**
+ * The database the CLI works on: DB_URL (the name `npm run status` prints) or DATABASE_URL. One
+ * connection, unless a command runs independent statements side by side (sealing: the pass, the
+ * counts and the DSA facts).
+ */
+export function cliDatabase(connections = 1): postgres.Sql {
+  return postgres(cliDatabaseUrl(), { max: connections, onnotice: () => {}, connect_timeout: 10 });
 }
 
 export function cliDatabaseUrl(): string {

@@ -30,7 +30,8 @@ export async function seal(values: { month?: string; full: boolean; json: boolea
   const keyring = Keyring.forVerification(process.env.AUDIT_SIGNING_KEYS);
   const signer = ExportSigner.fromEnv();
 
-  const sql = cliDatabase();
+  // Three connections: the month's pass, its counts and its DSA facts run side by side.
+  const sql = cliDatabase(3);
   try {
     // An archive file for a month this database has not sealed comes from somewhere else (another
     // database, or one reset since): refuse before recording anything, rather than leave the

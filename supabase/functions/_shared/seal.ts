@@ -79,10 +79,13 @@ export async function sealMonth(
   if (clock.sealed_at) return { status: "already_sealed", sealed_at: clock.sealed_at };
   if (!clock.finished) return { status: "not_finished", ends: bounds.end };
 
-  // The counts are the database's work and the pass is ours: they overlap.
+  // The counts and the DSA report's facts are the database's work and the pass is ours: they
+  // overlap (on a pool; one connection runs them in turn). Recording the manifest keeps the staged
+  // facts (20261207003010_dsa_sealed_facts.sql).
   const [pass, aggregates] = await Promise.all([
     monthPass(sql, bounds, keyring, options.full ? "full" : "links", { onProgress: options.onProgress }),
     monthAggregates(sql, bounds),
+    sql`select evident.stage_dsa_facts(${bounds.partitionName})`,
   ]);
   if (pass.failures.length > 0) return { status: "does_not_verify", failures: pass.failures };
 

@@ -5,7 +5,7 @@
 begin;
 \ir _helpers.psql
 
-select plan(28);
+select plan(34);
 
 select tests.create_org('DSA org') as org \gset
 select tests.create_org('Other org') as other \gset
@@ -92,6 +92,25 @@ select is((select array_agg(distinct row(partition_name, sealed)::text order by 
 select is((select sum(events)::int from transparency.dsa_report_facts(:'org', '2013-04-01', '2013-06-30')), 12, 'every counted event of the period');
 select is((select sum(events)::int from transparency.dsa_report_facts(:'org', '2013-04-30', '2013-04-30') where not sealed), 1,
   'an event dated back is counted on its own day, from the month it was recorded in');
+
+-- Sealing stages a month's facts beside its pass; recording the manifest keeps them if the month
+-- still holds the rows they came from.
+select is(evident.stage_dsa_facts('audit_events_2013_05'), null, 'a sealed month is not staged again');
+select ok(evident.stage_dsa_facts('audit_events_2013_06') > 0, 'a finished, unsealed month is staged');
+select is((select record_count from evident.dsa_staged_months where partition_name = 'audit_events_2013_06'), 2::bigint,
+  '... with the row count its facts came from');
+update evident.dsa_staged_facts set events = 7 where partition_name = 'audit_events_2013_06' and kind = 'notice';
+select set_config('evident.manifest_write', 'seal', true);
+insert into public.partition_manifests (partition_name, partition_start_date, partition_end_date, record_count, verification_status,
+  last_verified_at, checksum, organization_roots, aggregates, signature, signing_key_id, sealed_at)
+values ('audit_events_2013_06', '2013-06-01', '2013-06-30', 2, 'sealed', null, tests.random_hex64(), '[]', '{}', repeat('A', 86) || '==', 'seal-1', now());
+select set_config('evident.manifest_write', '', true);
+select is((select sum(events)::int from transparency.sealed_dsa_facts where partition_name = 'audit_events_2013_06'), 8,
+  'recording the manifest keeps the staged facts (here altered on purpose, to show they are the ones kept)');
+select is((select count(*)::int from evident.dsa_staged_facts) + (select count(*)::int from evident.dsa_staged_months), 0, '... and empties the staging');
+set local role evident_writer;
+select throws_ok($$ select * from evident.dsa_staged_facts $$, '42501', null, 'nobody but the owner reads staged facts');
+reset role;
 
 -- Who may read: the writer and analysts; no API role.
 set local role evident_writer;
