@@ -103,7 +103,7 @@ describe("evident transparency-report", () => {
   it("refuses --final while a month holding counted events is not sealed, naming it", () => {
     const run = evident(["transparency-report", "--org", org, "--from", "2014-01-01", "--to", "2014-02-28", "--final"], env());
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain("2014-02 (1)");
+    expect(run.stderr).toContain("2014-02 (audit_events_2014_02: 1)");
     expect(run.stdout).toBe("");
   });
 

@@ -116,7 +116,7 @@ export async function buildTransparencyReport(sql: Queryable, options: ReportOpt
     const problems: string[] = [];
     if (options.to >= today) problems.push(`the period has not ended (it ends ${options.to}, today is ${today})`);
     if (unsealedMonths.length > 0) {
-      problems.push(`${unsealedEvents} counted event(s) lie in months not sealed yet: ${unsealedMonths.map((m) => `${m.month} (${m.events})`).join(", ")}; seal them first (evident seal --month YYYY-MM)`);
+      problems.push(`${unsealedEvents} counted event(s) lie in months not sealed yet: ${unsealedMonths.map((m) => `${m.month} (${m.name}: ${m.events})`).join(", ")}; seal them first (evident seal --month YYYY-MM)`);
     }
     const tampered = sealedMonths.filter((m) => m.verification_status === "tampered");
     if (tampered.length > 0) problems.push(`sealed month(s) failed their last verification: ${tampered.map((m) => m.month).join(", ")}`);
