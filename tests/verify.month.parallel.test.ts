@@ -160,6 +160,15 @@ describe("verifying a sealed month on worker threads", () => {
     expect(first(2)).toMatchObject({ seq: 14, failures: ["hash", "signature"], detail: "signing key retired-key is not in the keyring" });
     expect(first(0)).toMatchObject({ seq: 24, failures: ["hash", "chain"] });
   });
+
+  it("shows a deleted first entry of the month as a gap after the chain's last entry before the month", async () => {
+    // Found by the property above (seed 646236653): the pass once took the entry before the month's
+    // first as the anchor, so the gap showed only as a broken link.
+    const result = await tampered([["delete", 0, 1]], (tx) => verifySealedMonth(tx, bounds, ring, signer.publicKeyPem(), { checker }));
+    expect(result).toMatchObject({ status: "checked", valid: false });
+    const failure = result.status === "checked" ? result.entry_failures.find((f) => f.organization_id === orgs[0])?.first_failure : undefined;
+    expect(failure).toMatchObject({ seq: 5, failures: ["sequence", "chain"], detail: "expected seq 4, found 5" });
+  });
 });
 
 describe("reading a month as batches of one COPY stream", () => {

@@ -165,20 +165,25 @@ export async function monthPass(
   options: MonthPassOptions = {},
 ): Promise<MonthPass> {
   const inMonth = sql`created_at >= ${bounds.start}::text::timestamptz and created_at < ${bounds.end}::text::timestamptz`;
-  // Where each organisation's chain enters the month: the entry before its first one there.
+  // Where each organisation's chain enters the month: its last entry recorded before the month (so
+  // a deleted first entry of the month shows as a gap), or, where retention dropped the months
+  // before, the tombstone's boundary; with neither, the chain must start in the month at seq 1.
   const anchors = new Map<string, { seq: number; hash: string | null }>();
   const firsts = await sql`select organization_id, min(seq)::bigint as first_seq from public.audit_events where ${inMonth} group by 1`;
-  const before = firsts.filter((f) => Number(f.first_seq) > 1);
-  const found = before.length === 0 ? [] : await sql`
-    select e.organization_id, e.seq, e.entry_hash
-    from unnest(${before.map((f) => f.organization_id)}::uuid[], ${before.map((f) => Number(f.first_seq) - 1)}::bigint[]) as a(organization_id, seq)
-    join public.audit_events e on e.organization_id = a.organization_id and e.seq = a.seq`;
-  // An organisation whose previous entries retention dropped continues from the tombstone's boundary.
-  const dropped = before.length === 0 ? [] : await sql`
-    select organization_id, last_seq, last_hash from evident.retention_boundaries(${before.map((f) => f.organization_id)}::uuid[])`;
-  for (const f of before) anchors.set(f.organization_id, { seq: Number(f.first_seq) - 1, hash: null });
-  for (const b of dropped) if (anchors.get(b.organization_id)?.seq === Number(b.last_seq)) anchors.set(b.organization_id, { seq: Number(b.last_seq), hash: b.last_hash });
-  for (const e of found) anchors.set(e.organization_id, { seq: Number(e.seq), hash: e.entry_hash });
+  const entering = firsts.filter((f) => Number(f.first_seq) > 1).map((f) => f.organization_id as string);
+  const found = entering.length === 0 ? [] : await sql`
+    select a.organization_id, e.seq, e.entry_hash
+    from unnest(${entering}::uuid[]) as a(organization_id)
+    cross join lateral (
+      select p.seq, p.entry_hash from public.audit_events p
+      where p.organization_id = a.organization_id and p.created_at < ${bounds.start}::text::timestamptz
+      order by p.seq desc limit 1) e`;
+  const dropped = entering.length === 0 ? [] : await sql`
+    select organization_id, last_seq, last_hash from evident.retention_boundaries(${entering}::uuid[])`;
+  for (const b of dropped) anchors.set(b.organization_id, { seq: Number(b.last_seq), hash: b.last_hash });
+  for (const e of found) {
+    if (Number(e.seq) >= (anchors.get(e.organization_id)?.seq ?? 0)) anchors.set(e.organization_id, { seq: Number(e.seq), hash: e.entry_hash });
+  }
 
   // One ordered read (keyset pages would each be planned again, and the planner cannot see the
   // month's bounds); in full, one COPY stream of the entries as they were signed (trail-stream.ts).
