@@ -12,7 +12,7 @@ import { monthBounds, sealMonth } from "../supabase/functions/_shared/seal.ts";
 import { callFunction, createMember, createOrganization, createUser, keyring, serviceToken, userToken } from "./support/api.ts";
 import { backfillMonth } from "./support/backfill.ts";
 import { evident } from "./support/cli.ts";
-import type { DsaEvent } from "./support/dsa.ts";
+import { event } from "./support/dsa.ts";
 import { adminSql, functionUrl, testStack } from "./support/stack.ts";
 
 const sql = adminSql();
@@ -22,9 +22,6 @@ const signer = () => ExportSigner.parse(testStack.exportSigningKey);
 const scratch = mkdtempSync(path.join(tmpdir(), "evident-dsa-report-"));
 const publicKey = path.join(scratch, "export-key.pem");
 const env = () => ({ DB_URL: testStack.dbUrl, AUDIT_EXPORT_SIGNING_KEY: testStack.exportSigningKey });
-
-const event = (event_type: string, action: string, metadata: Record<string, unknown>, timestamp: string): DsaEvent =>
-  ({ event_type, actor_id: "moderator-1", actor_type: "user", target_id: "content-1", target_type: "content", action, metadata, timestamp });
 
 // January 2014 is sealed; February is not.
 const january = [

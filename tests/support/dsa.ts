@@ -15,9 +15,10 @@ const keywordOf = (category: string | undefined, pick: number) => {
   const keywords = categories.find((c) => c.code === category)?.keywords ?? [];
   return pick < keywords.length ? keywords[pick].code : undefined;
 };
-const event = (event_type: string, action: string, metadata: Record<string, unknown>, timestamp: string): DsaEvent => ({
-  event_type, actor_id: "moderator-1", actor_type: "user", target_id: `content-${Math.abs(metadata.seed as number ?? 0)}`,
-  target_type: "content", action, metadata: Object.fromEntries(Object.entries(metadata).filter(([k, v]) => k !== "seed" && v !== undefined)), timestamp,
+/** A DSA event as a test records it; metadata fields left undefined are left out. */
+export const event = (event_type: string, action: string, metadata: Record<string, unknown>, timestamp: string): DsaEvent => ({
+  event_type, actor_id: "moderator-1", actor_type: "user", target_id: "content-1", target_type: "content", action,
+  metadata: Object.fromEntries(Object.entries(metadata).filter(([, v]) => v !== undefined)), timestamp,
 });
 
 /** One case: the events it records, opener first; `start` is its opening time within the window. */

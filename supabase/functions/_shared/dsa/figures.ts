@@ -2,8 +2,8 @@
 // the quantitative template's cells. Pure: the same facts always give the same report, which the
 // property test checks against counting events one by one. docs/compliance-reports.md says how
 // each cell is counted and which are left to the operator.
-import { categories, complaintsRows, automatedMeansRows } from "./template.ts";
-import { memberStates } from "./vocabulary.ts";
+import { automatedMeansRows, complaintsRows } from "./template.ts";
+import { keywordsOf, memberStates } from "./vocabulary.ts";
 
 export interface Fact {
   kind: string;
@@ -58,8 +58,6 @@ class Cells {
     return this.cells.get(key) ?? new Cell();
   }
 }
-
-const keywordsOf = new Map(categories.map((c) => [c.code, new Set(c.keywords.map((k) => k.code))]));
 
 /**
  * The template rows a fact counts in: TOTAL, its category's row and its sub-category's row (a

@@ -9,7 +9,7 @@ import { ApiError } from "../errors.ts";
 import type { ExportSigner } from "../export-key.ts";
 import { canonicalBytes } from "../manifest.ts";
 import type { Queryable } from "../trail.ts";
-import { automationValues, type Cell, complaintValues, type Fact, type Figures, restrictionColumns, tallyFacts } from "./figures.ts";
+import { automationValues, type Cell, complaintValues, decisionShape, type Fact, type Figures, restrictionColumns, tallyFacts } from "./figures.ts";
 import * as template from "./template.ts";
 
 export const reportFormat = "evident.dsa-transparency-report";
@@ -129,7 +129,7 @@ export async function buildTransparencyReport(sql: Queryable, options: ReportOpt
   const sum = (kind: string, where: (f: Fact) => boolean = () => true) =>
     facts.filter((f) => f.kind === kind && where(f)).reduce((n, f) => n + f.events, 0);
   const outcome = (f: Fact) => f.dimension.split(":")[1];
-  const decision = (f: Fact) => f.dimension.split(":");
+  const decision = (f: Fact) => decisionShape(f.dimension);
   const report: TransparencyReport = {
     report: reportFormat,
     report_version: reportFormatVersion,
@@ -148,8 +148,8 @@ export async function buildTransparencyReport(sql: Queryable, options: ReportOpt
       authority_orders_to_provide_information: sum("order", (f) => f.dimension === "provide_information"),
       notices_received: sum("notice"),
       notices_by_trusted_flaggers: sum("notice", (f) => f.dimension === "trusted"),
-      actions_on_notices: sum("decision", (f) => ["notice", "notice_tf"].includes(decision(f)[0]) && !["no_action", "?"].includes(decision(f)[2])),
-      own_initiative_measures: sum("decision", (f) => decision(f)[0] === "own" && !["no_action", "?"].includes(decision(f)[2])),
+      actions_on_notices: sum("decision", (f) => ["notice", "notice_tf"].includes(decision(f).source) && decision(f).restrictive),
+      own_initiative_measures: sum("decision", (f) => decision(f).source === "own" && decision(f).restrictive),
       complaints_received: sum("complaint"),
       complaints_decisions_upheld: sum("complaint_decision", (f) => outcome(f) === "upheld"),
       complaints_decisions_partially_reversed: sum("complaint_decision", (f) => outcome(f) === "modified"),

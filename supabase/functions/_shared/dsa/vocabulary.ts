@@ -30,7 +30,8 @@ export const suspensionReasons = ["manifestly_illegal_content", "manifestly_unfo
 export const orderTypes = ["act_against_illegal_content", "provide_information"] as const;
 export const orderStages = ["received", "informed", "effect_given"] as const;
 
-const keywordsOf = new Map(categories.map((c) => [c.code, new Set(c.keywords.map((k) => k.code))]));
+/** Each category's sub-category codes. */
+export const keywordsOf = new Map(categories.map((c) => [c.code, new Set(c.keywords.map((k) => k.code))]));
 
 export const caseId = text(1, 200);
 export const items = z.number().int().min(1).max(1_000_000_000);
